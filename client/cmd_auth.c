@@ -1,0 +1,294 @@
+#include "cmd_auth.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "config.h"
+#include "tty.h"
+
+#define PASSWORD_MAX 1024
+
+static const char *io_reason(int rc)
+{
+	return rc == LL_EIO ? strerror(errno) : lifeline_strerror(rc);
+}
+
+/* The password, from stdin or the terminal; 0 or an exit status on failure. */
+static int read_password(const struct cli_args *args, const char *username, char *buf,
+	size_t size)
+{
+	char prompt[256];
+	int rc;
+
+	if (cli_flag(args, "password-stdin")) {
+		rc = tty_read_stdin_line(buf, size);
+	} else {
+		snprintf(prompt, sizeof(prompt), i18n_get(I18N_PROMPT_PASSWORD), username);
+		rc = tty_read_secret(prompt, buf, size);
+		if (rc == LL_ENOTFOUND) {
+			cli_err("%s", i18n_get(I18N_ERR_NO_TTY));
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (rc != 0) {
+		cli_err(i18n_get(I18N_ERR_PASSWORD_READ), io_reason(rc));
+		return rc == LL_ETOOBIG ? CLI_EXIT_USAGE : CLI_EXIT_REFUSED;
+	}
+	if (buf[0] == '\0') {
+		cli_err("%s", i18n_get(I18N_ERR_EMPTY_PASSWORD));
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Revoke a token we cannot keep; best effort, the answer does not matter. */
+static void revoke_quietly(struct cli_ctx *ctx, const char *token)
+{
+	const char *before = ctx->api->token;
+	json_t *answer = NULL;
+	long status;
+
+	ctx->api->token = token;
+	if (api_request(ctx->api, "POST", "/api/v1/auth/logout", NULL, &status, &answer) != API_OK)
+		status = 0;
+	json_decref(answer);
+	ctx->api->token = before;
+}
+
+int cmd_login(struct cli_ctx *ctx, const struct cli_args *args)
+{
+	const char *username = cli_arg(args, 0);
+	const char *before = ctx->api->token;
+	const char *token, *expires_at, *saved_name;
+	char password[PASSWORD_MAX];
+	char who[256], when[64];
+	json_t *body, *answer = NULL;
+	const json_t *user;
+	int rc;
+
+	if (!ctx->token_path) {
+		cli_err("%s", i18n_get(I18N_ERR_NO_TOKEN_PATH));
+		return CLI_EXIT_REFUSED;
+	}
+	rc = read_password(args, username, password, sizeof(password));
+	if (rc != 0) {
+		explicit_bzero(password, sizeof(password));
+		return rc;
+	}
+	body = json_pack("{s:s, s:s}", "username", username, "password", password);
+	explicit_bzero(password, sizeof(password));
+	if (!body) {
+		cli_err("%s", i18n_get(I18N_ERR_NOMEM));
+		return CLI_EXIT_REFUSED;
+	}
+
+	/* Logging in sends no old token, which may belong to someone else. */
+	ctx->api->token = NULL;
+	rc = cli_call(ctx, "POST", "/api/v1/auth/login", body, NULL, &answer);
+	ctx->api->token = before;
+	json_decref(body);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+
+	token = json_string_value(json_object_get(answer, "token"));
+	expires_at = json_string_value(json_object_get(answer, "expires_at"));
+	user = json_object_get(answer, "user");
+	if (!token || !*token) {
+		cli_err("%s", i18n_get(I18N_ERR_LOGIN_RESPONSE));
+		rc = CLI_EXIT_REFUSED;
+		goto done;
+	}
+	saved_name = json_string_value(json_object_get(user, "username"));
+	rc = config_login_save(ctx->token_path, ctx->server, token,
+		saved_name ? saved_name : username, expires_at);
+	if (rc != 0) {
+		cli_err(i18n_get(I18N_ERR_TOKEN_SAVE), ctx->token_path, io_reason(rc));
+		/* Nobody could use this session again: do not leave it valid. */
+		revoke_quietly(ctx, token);
+		rc = CLI_EXIT_REFUSED;
+		goto done;
+	}
+
+	if (ctx->json) {
+		cli_print_json(answer);
+	} else {
+		if (json_is_object(user))
+			cli_user_text(user, who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "%s", username);
+		printf(i18n_get(I18N_LOGIN_OK), who, cli_time_text(expires_at, when, sizeof(when)));
+	}
+	rc = CLI_EXIT_OK;
+done:
+	json_decref(answer);
+	return rc;
+}
+
+int cmd_logout(struct cli_ctx *ctx, const struct cli_args *args)
+{
+	json_t *answer = NULL;
+	long status;
+	bool forget;
+	int rc, exit_code = CLI_EXIT_OK;
+
+	(void)args;
+	if (!ctx->token) {
+		if (ctx->json)
+			cli_print_json(NULL);
+		else
+			fputs(i18n_get(I18N_LOGOUT_NOT_LOGGED_IN), stdout);
+		return CLI_EXIT_OK;
+	}
+	/* The saved token goes only when it is the one being logged out. */
+	forget = ctx->saved && ctx->token_path && strcmp(ctx->saved->token, ctx->token) == 0;
+
+	rc = api_request(ctx->api, "POST", "/api/v1/auth/logout", NULL, &status, &answer);
+
+	/*
+	 * Forget the local copy whatever the server said: on a shared ward
+	 * computer the saved token is the exposure that matters.
+	 */
+	if (forget && config_login_remove(ctx->token_path) != 0) {
+		cli_err(i18n_get(I18N_ERR_TOKEN_REMOVE), ctx->token_path, strerror(errno));
+		exit_code = CLI_EXIT_REFUSED;
+	}
+
+	if (rc == API_OK || (rc == API_EHTTP && status == 401)) {
+		/* 401: the token was already dead (expired, revoked); that is logged out too. */
+		if (ctx->json)
+			cli_print_json(rc == API_OK ? answer : NULL);
+		else
+			fputs(i18n_get(rc == API_OK ? I18N_LOGOUT_OK : I18N_LOGOUT_ALREADY_INVALID),
+				stdout);
+	} else {
+		if (ctx->json && rc == API_EHTTP && json_is_object(json_object_get(answer, "error")))
+			cli_print_json(answer);
+		exit_code = cli_report_failure(ctx, rc, status, answer);
+		if (forget)
+			cli_err("%s", i18n_get(I18N_LOGOUT_LOCAL_ONLY));
+	}
+	json_decref(answer);
+	return exit_code;
+}
+
+/* ---------- status ---------- */
+
+enum me_state {
+	ME_NO_TOKEN,
+	ME_OK,
+	ME_INVALID, /* 401: expired or revoked */
+	ME_FAILED,  /* another refusal, reported after the summary */
+};
+
+static const char *node_text(const char *role)
+{
+	if (!role)
+		return "?";
+	if (strcmp(role, "leader") == 0)
+		return i18n_get(I18N_NODE_LEADER);
+	if (strcmp(role, "standby") == 0)
+		return i18n_get(I18N_NODE_STANDBY);
+	return role;
+}
+
+static const char *db_text(const char *db)
+{
+	if (!db)
+		return "?";
+	if (strcmp(db, "ok") == 0)
+		return i18n_get(I18N_DB_OK);
+	if (strcmp(db, "down") == 0)
+		return i18n_get(I18N_DB_DOWN);
+	return db;
+}
+
+static void print_status(const struct cli_ctx *ctx, const json_t *health, const json_t *me,
+	enum me_state state)
+{
+	const char *s = json_string_value(json_object_get(health, "status"));
+	const char *version = json_string_value(json_object_get(health, "version"));
+	char who[256];
+
+	printf(i18n_get(I18N_STATUS_SERVER), ctx->server, version ? version : "?",
+		node_text(json_string_value(json_object_get(health, "role"))));
+	if (s && strcmp(s, "ok") != 0)
+		printf(i18n_get(I18N_STATUS_STATE), s);
+	printf(i18n_get(I18N_STATUS_DB), db_text(json_string_value(json_object_get(health, "db"))));
+	switch (state) {
+	case ME_OK:
+		printf(i18n_get(I18N_STATUS_USER), cli_user_text(me, who, sizeof(who)));
+		break;
+	case ME_INVALID:
+		fputs(i18n_get(I18N_STATUS_TOKEN_INVALID), stdout);
+		break;
+	case ME_FAILED:
+		fputs(i18n_get(I18N_STATUS_ME_FAILED), stdout);
+		break;
+	case ME_NO_TOKEN:
+		fputs(i18n_get(I18N_STATUS_NOT_LOGGED_IN), stdout);
+		if (ctx->saved && strcmp(ctx->saved->server, ctx->server) != 0)
+			printf(i18n_get(I18N_STATUS_SAVED_OTHER), ctx->saved->server);
+		break;
+	}
+}
+
+int cmd_status(struct cli_ctx *ctx, const struct cli_args *args)
+{
+	json_t *health = NULL, *me = NULL, *out;
+	enum me_state state = ME_NO_TOKEN;
+	long status, me_status = 0;
+	int rc, me_rc = API_OK;
+
+	(void)args;
+	rc = api_request(ctx->api, "GET", "/api/v1/health", NULL, &status, &health);
+	/* An unhealthy server may answer 503 with the health document: show it. */
+	if (rc == API_EHTTP && json_is_string(json_object_get(health, "status")))
+		rc = API_OK;
+	if (rc == API_OK && !json_is_object(health))
+		rc = API_EBADRESPONSE;
+	if (rc != API_OK) {
+		rc = cli_report_failure(ctx, rc, status, health);
+		json_decref(health);
+		return rc;
+	}
+
+	if (ctx->token) {
+		me_rc = api_request(ctx->api, "GET", "/api/v1/me", NULL, &me_status, &me);
+		if (me_rc == API_OK && json_is_object(me)) {
+			state = ME_OK;
+		} else if (me_rc == API_EHTTP && me_status == 401) {
+			state = ME_INVALID;
+		} else if (me_rc == API_EUNREACHABLE) {
+			/* It went away between the two requests. */
+			rc = cli_report_failure(ctx, me_rc, me_status, me);
+			goto done;
+		} else {
+			state = ME_FAILED;
+			if (me_rc == API_OK)
+				me_rc = API_EBADRESPONSE;
+		}
+	}
+
+	if (ctx->json) {
+		out = json_pack("{s:s, s:O, s:O?}", "server", ctx->server, "health", health,
+			"me", state == ME_OK ? me : NULL);
+		if (!out) {
+			cli_err("%s", i18n_get(I18N_ERR_NOMEM));
+			rc = CLI_EXIT_REFUSED;
+			goto done;
+		}
+		cli_print_json(out);
+		json_decref(out);
+	} else {
+		print_status(ctx, health, me, state);
+	}
+	rc = CLI_EXIT_OK;
+	if (state == ME_FAILED)
+		rc = cli_report_failure(ctx, me_rc, me_status, me);
+done:
+	json_decref(me);
+	json_decref(health);
+	return rc;
+}

@@ -1,0 +1,93 @@
+#include "api_system.h"
+
+#include <event2/buffer.h>
+
+#include "db.h"
+#include "lease.h"
+#include "lifeline_build.h"
+#include "work.h"
+
+static void handle_health(http_ctx *ctx)
+{
+	struct api_system *sys = http_ctx_arg(ctx);
+	bool db_up = db_pool_up(http_ctx_env(ctx)->db);
+
+	http_reply_json(ctx, 200, json_pack("{s:s, s:s, s:s, s:s}",
+		"status", db_up ? "ok" : "degraded",
+		"db", db_up ? "ok" : "down",
+		"role", lease_is_leader(sys->lease) ? "leader" : "standby",
+		"version", LIFELINE_VERSION));
+}
+
+static void handle_metrics(http_ctx *ctx)
+{
+	struct api_system *sys = http_ctx_arg(ctx);
+	const struct http_env *env = http_ctx_env(ctx);
+	struct evbuffer *out = evbuffer_new();
+	struct db_pool_stats st;
+
+	if (!out) {
+		http_reply_error(ctx, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	db_pool_get_stats(env->db, &st);
+	evbuffer_add_printf(out,
+		"# HELP lifeline_build_info Version of this lifelined.\n"
+		"# TYPE lifeline_build_info gauge\n"
+		"lifeline_build_info{version=\"%s\"} 1\n"
+		"# HELP lifeline_leader 1 when this instance holds the leader lease.\n"
+		"# TYPE lifeline_leader gauge\n"
+		"lifeline_leader %d\n"
+		"# HELP lifeline_db_up 1 when the database pool has a live connection.\n"
+		"# TYPE lifeline_db_up gauge\n"
+		"lifeline_db_up %d\n"
+		"# HELP lifeline_db_pool_size Configured database connections.\n"
+		"# TYPE lifeline_db_pool_size gauge\n"
+		"lifeline_db_pool_size %d\n"
+		"# HELP lifeline_db_pool_connections Database connections by state.\n"
+		"# TYPE lifeline_db_pool_connections gauge\n"
+		"lifeline_db_pool_connections{state=\"connected\"} %d\n"
+		"lifeline_db_pool_connections{state=\"busy\"} %d\n"
+		"# HELP lifeline_db_pool_queued Statements waiting for a connection.\n"
+		"# TYPE lifeline_db_pool_queued gauge\n"
+		"lifeline_db_pool_queued %zu\n"
+		"# HELP lifeline_db_queries_total Statements completed.\n"
+		"# TYPE lifeline_db_queries_total counter\n"
+		"lifeline_db_queries_total %llu\n"
+		"# HELP lifeline_db_failures_total Statements failed because the database was unavailable.\n"
+		"# TYPE lifeline_db_failures_total counter\n"
+		"lifeline_db_failures_total %llu\n"
+		"# HELP lifeline_db_reconnects_total Reconnection attempts.\n"
+		"# TYPE lifeline_db_reconnects_total counter\n"
+		"lifeline_db_reconnects_total %llu\n"
+		"# HELP lifeline_work_pending Jobs queued or running on worker threads.\n"
+		"# TYPE lifeline_work_pending gauge\n"
+		"lifeline_work_pending %d\n",
+		LIFELINE_VERSION, lease_is_leader(sys->lease), st.up, st.size, st.connected, st.busy,
+		st.queued, (unsigned long long)st.queries, (unsigned long long)st.failures,
+		(unsigned long long)st.reconnects, work_pool_pending(env->work));
+	http_server_write_metrics(sys->srv, out);
+	http_reply_text(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", out);
+	evbuffer_free(out);
+}
+
+static void handle_routes(http_ctx *ctx)
+{
+	struct api_system *sys = http_ctx_arg(ctx);
+
+	http_reply_json(ctx, 200, json_pack("{s:o}", "routes", http_server_routes_json(sys->srv)));
+}
+
+static const struct http_route system_routes[] = {
+	{ "GET", "/api/v1/health", handle_health, 0, HTTP_PUBLIC, NULL, NULL },
+	{ "GET", "/metrics", handle_metrics, 0, HTTP_PUBLIC, NULL, NULL },
+	{ "GET", "/api/v1/routes", handle_routes, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_IT), 0, NULL,
+		NULL },
+};
+
+int api_system_add_routes(struct api_system *sys, http_server *srv)
+{
+	sys->srv = srv;
+	return http_server_add_routes(srv, system_routes,
+		sizeof(system_routes) / sizeof(system_routes[0]), sys);
+}

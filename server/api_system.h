@@ -1,0 +1,16 @@
+/*
+ * api_system — the routes about the server itself: health (public),
+ * Prometheus metrics, and the route list.
+ */
+#pragma once
+
+#include "http.h"
+
+struct lease;
+
+struct api_system {
+	http_server *srv;
+	struct lease *lease;
+};
+
+int api_system_add_routes(struct api_system *sys, http_server *srv) LL_MUST_CHECK;

@@ -1,0 +1,333 @@
+/*
+ * his-sim — the bundled HIS simulator: start-up, command line, state file,
+ * signals. The simulated targets live in sim.c, the control API in control.c.
+ *
+ * Exit codes: 0 stopped by SIGTERM/SIGINT (or --help/--version), 1 could not
+ * start (a port taken, the state file not writable), 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "lifeline_build.h"
+#include "control.h"
+#include "sim.h"
+#include "simnet.h"
+
+#define MAIN_ERR_MAX 512
+#define MAIN_DEFAULT_SEED 1
+
+struct main_opts {
+	char control_host[SIMNET_HOST_MAX + 1];
+	int control_port;
+	struct sim_target_spec targets[SIM_TARGETS_MAX];
+	size_t n_targets;
+	const char *state_file;
+	uint64_t seed;
+};
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: his-sim [--control HOST:PORT] [--targets NAME=PORT,...]\n"
+	    "               [--state-file FILE] [--seed N] [--version] [--help]\n"
+	    "\n"
+	    "Simulates a hospital HIS for Lifeline: each target (subsystem) answers\n"
+	    "GET /health on its own port of 127.0.0.1, and a control API makes targets\n"
+	    "go down, come up, turn slow or flaky.\n"
+	    "\n"
+	    "  --control HOST:PORT   control API address (default 127.0.0.1:0)\n"
+	    "  --targets LIST        the targets to simulate, NAME=PORT or NAME (port 0:\n"
+	    "                        the kernel chooses), comma-separated (default\n"
+	    "                        his-core,his-db,lis,pacs,emr,insurance, all port 0)\n"
+	    "  --state-file FILE     once listening, write {\"pid\",\"control\",\"targets\"}\n"
+	    "                        there as JSON (atomically), removed on exit\n"
+	    "  --seed N              default seed of /control/flaky (default %d)\n"
+	    "  --version             print the version and exit\n"
+	    "  --help                print this help and exit\n"
+	    "\n"
+	    "Control API (JSON):\n"
+	    "  POST /control/down?target=NAME&mode=refuse|503|hang\n"
+	    "  POST /control/up?target=NAME\n"
+	    "  POST /control/slow?target=NAME&ms=N\n"
+	    "  POST /control/flaky?target=NAME&p=0.3&seed=N\n"
+	    "  POST /control/reset      GET /control/stats\n"
+	    "Without target, a command applies to every target.\n",
+	    MAIN_DEFAULT_SEED);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int main_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("his-sim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try --help)\n", stderr);
+	return -1;
+}
+
+static int main_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_C(9223372036854775807) - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int main_add_target(struct main_opts *o, const char *name, int port)
+{
+	if (!sim_name_valid(name))
+		return main_usage_error("--targets: bad target name '%s' (lower-case letters, "
+		    "digits, - and _, at most %d)", name, SIM_NAME_MAX);
+	if (o->n_targets == SIM_TARGETS_MAX)
+		return main_usage_error("--targets: at most %d targets", SIM_TARGETS_MAX);
+	for (size_t i = 0; i < o->n_targets; i++) {
+		if (strcmp(o->targets[i].name, name) == 0)
+			return main_usage_error("--targets: '%s' is named twice", name);
+		if (port != 0 && o->targets[i].port == port)
+			return main_usage_error("--targets: port %d is given twice", port);
+	}
+	snprintf(o->targets[o->n_targets].name, sizeof(o->targets[0].name), "%s", name);
+	o->targets[o->n_targets].port = port;
+	o->n_targets++;
+	return 0;
+}
+
+/* "his-core=18001,lis=18002,pacs" */
+static int main_parse_targets(struct main_opts *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL, *item;
+	int rc = 0;
+
+	if (copy == NULL)
+		return main_usage_error("out of memory");
+	o->n_targets = 0;
+	for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
+	    item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		int port = 0;
+
+		if (eq != NULL) {
+			*eq = '\0';
+			if (simnet_parse_port(eq + 1, &port) != 0) {
+				rc = main_usage_error("--targets: bad port '%s' for %s", eq + 1, item);
+				break;
+			}
+		}
+		rc = main_add_target(o, item, port);
+	}
+	free(copy);
+	if (rc == 0 && o->n_targets == 0)
+		rc = main_usage_error("--targets: name at least one target");
+	return rc;
+}
+
+/* 1: stop with 0 (help, version); 0: run; -1: usage error. */
+static int main_parse_args(struct main_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "control", required_argument, NULL, 'c' },
+		{ "targets", required_argument, NULL, 't' },
+		{ "state-file", required_argument, NULL, 's' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	snprintf(o->control_host, sizeof(o->control_host), "127.0.0.1");
+	o->control_port = 0;
+	o->seed = MAIN_DEFAULT_SEED;
+	for (size_t i = 0; i < sim_default_target_count; i++) {
+		if (main_add_target(o, sim_default_targets[i], 0) != 0)
+			return -1;
+	}
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			if (simnet_parse_hostport(optarg, o->control_host, &o->control_port) != 0)
+				return main_usage_error("--control wants HOST:PORT, not '%s'", optarg);
+			break;
+		case 't':
+			if (main_parse_targets(o, optarg) != 0)
+				return -1;
+			break;
+		case 's':
+			if (optarg[0] == '\0')
+				return main_usage_error("--state-file wants a file name");
+			o->state_file = optarg;
+			break;
+		case 'S':
+			if (main_parse_u64(optarg, &o->seed) != 0)
+				return main_usage_error("--seed wants a whole number, not '%s'", optarg);
+			break;
+		case 'V':
+			printf("his-sim (Lifeline) %s\n", LIFELINE_VERSION);
+			return 1;
+		case 'h':
+			main_usage(stdout);
+			return 1;
+		default:
+			return main_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return main_usage_error("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* Writes the state file through a temporary file and rename(), so a reader never sees half. */
+static int main_write_state(const char *path, struct sim *sim, int control_port,
+    char *err, size_t errlen)
+{
+	json_t *targets = json_object(), *state = NULL;
+	char tmp[4096];
+	FILE *f = NULL;
+	int rc = -1;
+
+	for (size_t i = 0; targets != NULL && i < sim_target_count(sim); i++) {
+		struct sim_target *t = sim_target_at(sim, i);
+
+		if (json_object_set_new(targets, sim_target_name(t),
+		    json_integer(sim_target_port(t))) != 0) {
+			json_decref(targets);
+			targets = NULL;
+		}
+	}
+	if (targets != NULL)
+		state = json_pack("{s:I, s:i, s:o}", "pid", (json_int_t)getpid(),
+		    "control", control_port, "targets", targets);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "state file name too long");
+		goto out;
+	}
+	if (state == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	f = fopen(tmp, "w");
+	if (f == NULL || json_dumpf(state, f, JSON_COMPACT) != 0 || fputc('\n', f) == EOF ||
+	    fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		snprintf(err, errlen, "cannot write %.200s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		snprintf(err, errlen, "cannot write %.200s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot rename %.200s to %.200s: %s", tmp, path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	if (rc != 0)
+		unlink(tmp);
+	json_decref(state);
+	return rc;
+}
+
+static void main_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	fprintf(stderr, "his-sim: stopping on %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	event_base_loopbreak(arg);
+}
+
+int main(int argc, char **argv)
+{
+	struct main_opts opts;
+	struct event_base *base = NULL;
+	struct event *sigterm = NULL, *sigint = NULL;
+	struct sim *sim = NULL;
+	struct control *control = NULL;
+	char err[MAIN_ERR_MAX];
+	int rc = 1, parsed;
+
+	memset(&opts, 0, sizeof(opts));
+	parsed = main_parse_args(&opts, argc, argv);
+	if (parsed != 0)
+		return parsed > 0 ? 0 : 2;
+	/* A client that hangs up mid-answer must not kill the simulator. */
+	signal(SIGPIPE, SIG_IGN);
+
+	base = event_base_new();
+	if (base == NULL) {
+		fprintf(stderr, "his-sim: cannot create the event loop\n");
+		goto out;
+	}
+	/* Signals first: a SIGTERM right after start-up must still stop cleanly. */
+	sigterm = evsignal_new(base, SIGTERM, main_signal_cb, base);
+	sigint = evsignal_new(base, SIGINT, main_signal_cb, base);
+	if (sigterm == NULL || sigint == NULL || evsignal_add(sigterm, NULL) != 0 ||
+	    evsignal_add(sigint, NULL) != 0) {
+		fprintf(stderr, "his-sim: cannot handle signals\n");
+		goto out;
+	}
+	sim = sim_new(base, opts.targets, opts.n_targets, opts.seed, err, sizeof(err));
+	if (sim == NULL) {
+		fprintf(stderr, "his-sim: %s; choose other ports with --targets\n", err);
+		goto out;
+	}
+	control = control_new(base, sim, opts.control_host, opts.control_port, err, sizeof(err));
+	if (control == NULL) {
+		fprintf(stderr, "his-sim: control: %s; choose another with --control\n", err);
+		goto out;
+	}
+	for (size_t i = 0; i < sim_target_count(sim); i++) {
+		struct sim_target *t = sim_target_at(sim, i);
+		fprintf(stderr, "his-sim: target %s on http://127.0.0.1:%d/\n",
+		    sim_target_name(t), sim_target_port(t));
+	}
+	if (opts.state_file != NULL &&
+	    main_write_state(opts.state_file, sim, control_port(control), err, sizeof(err)) != 0) {
+		fprintf(stderr, "his-sim: state file: %s\n", err);
+		goto out;
+	}
+	fprintf(stderr, "his-sim: control on http://%s%s%s:%d/\n",
+	    strchr(opts.control_host, ':') ? "[" : "", opts.control_host,
+	    strchr(opts.control_host, ':') ? "]" : "", control_port(control));
+
+	if (event_base_dispatch(base) < 0) {
+		fprintf(stderr, "his-sim: event loop failed\n");
+		goto out;
+	}
+	if (opts.state_file != NULL)
+		unlink(opts.state_file);
+	rc = 0;
+out:
+	control_free(control);
+	sim_free(sim);
+	if (sigint != NULL)
+		event_free(sigint);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	if (base != NULL)
+		event_base_free(base);
+	libevent_global_shutdown();
+	return rc;
+}
