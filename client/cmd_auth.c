@@ -126,6 +126,14 @@ done:
 	return rc;
 }
 
+/* Rewrite the token file with the server only; remove it if even that fails. */
+static int forget_token(const struct cli_ctx *ctx)
+{
+	if (config_login_save(ctx->token_path, ctx->saved->server, NULL, NULL, NULL) == 0)
+		return 0;
+	return config_login_remove(ctx->token_path);
+}
+
 int cmd_logout(struct cli_ctx *ctx, const struct cli_args *args)
 {
 	json_t *answer = NULL;
@@ -142,15 +150,17 @@ int cmd_logout(struct cli_ctx *ctx, const struct cli_args *args)
 		return CLI_EXIT_OK;
 	}
 	/* The saved token goes only when it is the one being logged out. */
-	forget = ctx->saved && ctx->token_path && strcmp(ctx->saved->token, ctx->token) == 0;
+	forget = ctx->saved && ctx->saved->token && ctx->token_path &&
+		strcmp(ctx->saved->token, ctx->token) == 0;
 
 	rc = api_request(ctx->api, "POST", "/api/v1/auth/logout", NULL, &status, &answer);
 
 	/*
 	 * Forget the local copy whatever the server said: on a shared ward
-	 * computer the saved token is the exposure that matters.
+	 * computer the saved token is the exposure that matters. The server URL
+	 * stays, for the next login.
 	 */
-	if (forget && config_login_remove(ctx->token_path) != 0) {
+	if (forget && forget_token(ctx) != 0) {
 		cli_err(i18n_get(I18N_ERR_TOKEN_REMOVE), ctx->token_path, strerror(errno));
 		exit_code = CLI_EXIT_REFUSED;
 	}
@@ -228,7 +238,7 @@ static void print_status(const struct cli_ctx *ctx, const json_t *health, const 
 		break;
 	case ME_NO_TOKEN:
 		fputs(i18n_get(I18N_STATUS_NOT_LOGGED_IN), stdout);
-		if (ctx->saved && strcmp(ctx->saved->server, ctx->server) != 0)
+		if (ctx->saved && ctx->saved->token && strcmp(ctx->saved->server, ctx->server) != 0)
 			printf(i18n_get(I18N_STATUS_SAVED_OTHER), ctx->saved->server);
 		break;
 	}

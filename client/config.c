@@ -130,7 +130,7 @@ int config_login_load(const char *path, struct config_login **out)
 		rc = LL_ENOMEM;
 		goto fail;
 	}
-	if (!login->server || !login->token) {
+	if (!login->server) {
 		rc = LL_EINVAL;
 		goto fail;
 	}
@@ -199,7 +199,7 @@ int config_login_save(const char *path, const char *server, const char *token,
 
 	dir_copy = strdup(path);
 	tmp = join(path, ".XXXXXX");
-	doc = json_pack("{s:i, s:s, s:s, s:s*, s:s*}", "version", TOKEN_FILE_VERSION,
+	doc = json_pack("{s:i, s:s, s:s*, s:s*, s:s*}", "version", TOKEN_FILE_VERSION,
 		"server", server, "token", token, "username", username, "expires_at", expires_at);
 	if (!dir_copy || !tmp || !doc) {
 		rc = LL_ENOMEM;

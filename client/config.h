@@ -9,7 +9,9 @@
  * at $LIFELINE_TOKEN_FILE, else $XDG_CONFIG_HOME/lifeline/token, else
  * ~/.config/lifeline/token. The server is kept beside the token in the same
  * file so the two can never disagree, and so the token is only ever sent to
- * the server that issued it. Directories made for it are 0700, the file is
+ * the server that issued it. `lifeline logout` rewrites the file as
+ * {"version": 1, "server": "..."}: the token is gone, the server stays, so
+ * the next login on this computer goes to the same place. Directories made for it are 0700, the file is
  * 0600, and it is replaced atomically (temporary file, fsync, rename), so a
  * crash leaves the old login or the new one, never half of either.
  *
@@ -21,7 +23,7 @@
 
 struct config_login {
 	char *server;     /* base URL, no trailing '/' */
-	char *token;
+	char *token;      /* NULL after a logout */
 	char *username;   /* may be NULL */
 	char *expires_at; /* RFC 3339, may be NULL */
 };
@@ -35,13 +37,14 @@ int config_token_path(char **out) LL_MUST_CHECK;
 /*
  * Read the token file. *out is newly allocated (config_login_free()).
  * LL_ENOTFOUND when there is no file; LL_EINVAL when it is not a token file
- * (no server or token); LL_EIO when it cannot be read.
+ * (no server); LL_EIO when it cannot be read.
  */
 int config_login_load(const char *path, struct config_login **out) LL_MUST_CHECK;
 
 /*
  * Write the token file atomically, making missing directories 0700. server
- * and token are required; username and expires_at may be NULL.
+ * is required; token, username and expires_at may be NULL (a logout keeps
+ * only the server).
  */
 int config_login_save(const char *path, const char *server, const char *token,
 	const char *username, const char *expires_at) LL_MUST_CHECK;

@@ -185,10 +185,11 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 		"log out and remove the token kept on this computer"},
 	[I18N_LOGOUT_HELP] = {
 		"在服务器上吊销当前的令牌，并删除本机保存的令牌。\n"
-		"连不上服务器时，本机的令牌照样删除（退出码 3）。\n",
+		"连不上服务器时，本机的令牌照样删除（退出码 3）。\n"
+		"服务器地址仍然保留，下次登录还用这台服务器。\n",
 		"Revoke the current token on the server and remove the token kept on this\n"
 		"computer. The local token is removed even when the server cannot be\n"
-		"reached (exit status 3).\n"},
+		"reached (exit status 3). The server URL is kept for the next login.\n"},
 	[I18N_LOGOUT_OK] = {"已注销。\n", "Logged out.\n"},
 	[I18N_LOGOUT_NOT_LOGGED_IN] = {"未登录，无需注销。\n", "Not logged in; nothing to do.\n"},
 	[I18N_LOGOUT_ALREADY_INVALID] = {

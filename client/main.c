@@ -330,7 +330,7 @@ static int run_command(const struct cli_command *cmd, const struct cli_args *arg
 		token = env;
 		token_source = "LIFELINE_TOKEN";
 		ctx.token_source = CLI_TOKEN_ENV;
-	} else if (saved && strcmp(saved->server, server) == 0) {
+	} else if (saved && saved->token && strcmp(saved->server, server) == 0) {
 		token = saved->token;
 		token_source = token_path;
 		ctx.token_source = CLI_TOKEN_SAVED;

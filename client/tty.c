@@ -78,11 +78,12 @@ int tty_read_secret(const char *prompt, char *buf, size_t size)
 	quiet = restore_state;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	quiet.c_lflag |= ICANON;
-	(void)!write(fd, prompt, strlen(prompt));
 	restore_armed = 1;
+	/* Echo goes off before the prompt shows, so nothing typed after it is seen. */
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
 		rc = LL_EIO;
 	} else {
+		(void)!write(fd, prompt, strlen(prompt));
 		rc = read_line(fd, buf, size);
 	}
 	saved_errno = errno;

@@ -562,10 +562,10 @@ static int parse_group_open(struct tr *t)
 				return tr_fail(t, LL_EINVAL, "invalid group name");
 			t->i += k + 1;
 		} else {
-			return tr_fail(t, LL_EINVAL, "invalid group (?%c", s[1]);
+			return tr_fail(t, LL_EINVAL, "invalid group (? at offset %zu", t->i - 1);
 		}
 	} else if (left >= 1 && s[0] == '?') {
-		return tr_fail(t, LL_EINVAL, "invalid group (?");
+		return tr_fail(t, LL_EINVAL, "invalid group (? at offset %zu", t->i - 1);
 	}
 	if (t->depth == PAT_MAX_GROUPS)
 		return tr_fail(t, LL_EUNSUPPORTED, "more than %d nested groups", PAT_MAX_GROUPS);

@@ -23,6 +23,7 @@
 #include "jsonschema.h"
 #include "log.h"
 #include "schemas.h"
+#include "static.h"
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_STATUSES 12
@@ -649,6 +650,19 @@ static void on_request(struct evhttp_request *req, void *arg)
 			ctx->entry = e;
 			break;
 		}
+	}
+	if (!ctx->entry && !path_matched && (strcmp(ctx->method, "GET") == 0 ||
+			strcmp(ctx->method, "HEAD") == 0) && strncmp(ctx->path, "/api/", 5) != 0) {
+		struct evbuffer *file = evbuffer_new();
+		const char *type = file ? static_lookup(srv->env.cfg->web_root, ctx->path, file) : NULL;
+
+		if (type) {
+			finish(ctx, 200, type, file);
+			evbuffer_free(file);
+			return;
+		}
+		if (file)
+			evbuffer_free(file);
 	}
 	if (!ctx->entry) {
 		if (path_matched)

@@ -86,6 +86,17 @@ def main(argv):
             print(path.read_text(errors="replace"), file=sys.stderr)
             return 2
         r["round"] = int(rnd)
+        cpu = path.with_name(path.name + ".cpu")
+        if cpu.exists():
+            r["cpu"] = json.loads(cpu.read_text())
+            c = r["cpu"]
+            if r["requests"] and c["server_cpu_s"] > 0:
+                r["server_cpu_us_per_request"] = round(c["server_cpu_s"] * 1e6 / r["requests"], 2)
+            # What the machine spent on anything but this server and wrk, as a
+            # share of all its CPUs over the run: ~0 on a quiet machine.
+            others = c["machine_busy_cpu_s"] - c["server_cpu_s"] - c["wrk_cpu_s"]
+            r["other_processes_cpu_share"] = round(
+                max(0.0, others) / (c["wall_s"] * meta["cpus"]), 3)
         runs[side].append(r)
     for s in SIDES:
         if not runs[s]:
@@ -103,16 +114,28 @@ def main(argv):
           f"{w['rounds']} rounds alternating nginx/lifelined, best run per side "
           f"({meta['cpus']} CPUs, build {meta['build_dir']} [{meta['buildtype']}])")
     print()
-    print(f"{'target':<40} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}   runs (req/s)")
+    print(f"{'server':<30} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10}   "
+          f"all runs (req/s)")
     urls = {"nginx": meta["nginx"]["url"], "lifelined": meta["lifelined"]["url"]}
+    cpu_per_req = {}
     for s in SIDES:
         b = best[s]
         label = f"{s} {re.sub(r'^http://[^/]+', '', urls[s])}"
         allruns = " ".join(f"{r['requests_per_s']:.0f}" for r in sorted(runs[s], key=lambda r: r["round"]))
-        print(f"{label:<40} {b['requests_per_s']:>10.0f} {b['latency_ms']['p50']:>8.2f} "
-              f"{b['latency_ms']['p99']:>8.2f}   {allruns}")
+        per = [r["server_cpu_us_per_request"] for r in runs[s] if "server_cpu_us_per_request" in r]
+        cpu_per_req[s] = statistics.median(per) if per else None
+        cpu = f"{cpu_per_req[s]:.1f}" if per else "?"
+        print(f"{label:<30} {b['requests_per_s']:>8.0f} {b['latency_ms']['p50']:>7.2f} "
+              f"{b['latency_ms']['p99']:>7.2f} {cpu:>10}   {allruns}")
     print()
     problems = []
+    shares = [r["other_processes_cpu_share"] for s in SIDES for r in runs[s]
+              if "other_processes_cpu_share" in r]
+    busiest = max(shares) if shares else None
+    if busiest is not None and busiest > 0.05:
+        problems.append(f"other processes used up to {busiest:.0%} of the machine's CPU during "
+                        f"the runs (load average before: {meta.get('loadavg_before', '?')}): "
+                        f"req/s and the ratio are noisy; CPU us/req is the steadier figure")
     for s in SIDES:
         for r in runs[s]:
             errs = {k: v for k, v in r["socket_errors"].items() if v}
@@ -127,6 +150,10 @@ def main(argv):
     print(f"memory: lifelined VmRSS {fmt_kb(lm.get('VmRSS_kB'))} (idle before the runs "
           f"{fmt_kb(lm.get('idle_VmRSS_kB'))}), VmHWM {fmt_kb(lm.get('VmHWM_kB'))}; "
           f"nginx worker VmRSS {fmt_kb(nm.get('VmRSS_kB'))}, VmHWM {fmt_kb(nm.get('VmHWM_kB'))}")
+    if cpu_per_req["nginx"] and cpu_per_req["lifelined"]:
+        print(f"CPU per request: lifelined {cpu_per_req['lifelined']:.1f} us, nginx "
+              f"{cpu_per_req['nginx']:.1f} us (nginx/lifelined "
+              f"{cpu_per_req['nginx'] / cpu_per_req['lifelined']:.2f})")
     print(f"median of runs: ratio {ratio_median:.2f}")
     print(f"health vs nginx: ratio {ratio:.2f} (target >= {target:g}): "
           f"{'PASS' if ok else 'BELOW TARGET'}")
@@ -139,6 +166,8 @@ def main(argv):
             "median_requests_per_s": median,
             "ratio": round(ratio, 4),
             "ratio_median": round(ratio_median, 4),
+            "cpu_us_per_request_median": cpu_per_req,
+            "other_processes_cpu_share_max": busiest,
             "target": target,
             "pass": ok,
             "warnings": problems,

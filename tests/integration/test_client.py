@@ -316,7 +316,7 @@ def test_logout_forgets_the_local_token_even_when_unreachable(cli):
     out = cli.run("logout")
     assert out.returncode == 3, out.stderr
     assert url in out.stderr
-    assert not cli.token_file.exists()
+    assert cli.saved() == {"version": 1, "server": url}
 
 
 def test_a_corrupt_token_file_is_ignored_with_a_warning(cli):
@@ -350,6 +350,52 @@ def test_wire_login_sends_credentials_and_saves_the_token(cli, stub):
     assert stat.S_IMODE(cli.token_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(cli.token_file.parent.stat().st_mode) == 0o700
     assert [p.name for p in cli.token_file.parent.iterdir()] == ["token"]
+
+
+def test_wire_login_reads_the_password_from_the_terminal_without_echo(cli, stub):
+    import pty
+    import select
+    import termios
+
+    env = dict(cli.env)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the pty is its controlling terminal
+        try:
+            os.execve(binary("client/lifeline"),
+                      ["lifeline", "--server", stub.url, "login", "nurse"], env)
+        finally:
+            os._exit(127)
+
+    def read_until(pattern, timeout=30):
+        data = b""
+        deadline = time.monotonic() + timeout
+        while pattern not in data and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the child has closed the terminal
+                    break
+                if not chunk:
+                    break
+                data += chunk
+        return data
+
+    try:
+        prompt = read_until("nurse 的密码：".encode())
+        assert "nurse 的密码：".encode() in prompt, prompt
+        os.write(fd, b"s3cret-typed\n")
+        rest = read_until(b"\x00")  # everything, until the child is gone
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, rest
+        assert b"s3cret-typed" not in prompt + rest  # never echoed
+        assert "已登录为 nurse".encode() in rest
+        assert termios.tcgetattr(fd)[3] & termios.ECHO  # echo is back on
+    finally:
+        os.close(fd)
+    req = stub.last("POST", "/api/v1/auth/login")
+    assert json.loads(req["body"])["password"] == "s3cret-typed"
+    assert cli.saved()["token"] == "tok-stub-1"
 
 
 def test_wire_login_in_english(cli, stub):
@@ -447,13 +493,21 @@ def test_wire_status_json_combines_health_and_me(cli, stub):
     assert out.stdout.startswith("{\n  ")  # indented for people too
 
 
-def test_wire_logout_revokes_then_forgets(cli, stub):
+def test_wire_logout_revokes_then_forgets_the_token_but_not_the_url(cli, stub):
     assert cli.login(stub.url, "nurse", "pw").returncode == 0
     out = cli.run("logout")
     assert out.returncode == 0, out.stderr
     assert "已注销" in out.stdout
     assert stub.last("POST", "/api/v1/auth/logout")["headers"]["Authorization"] == "Bearer tok-stub-1"
-    assert not cli.token_file.exists()
+    assert cli.saved() == {"version": 1, "server": stub.url}
+    assert stat.S_IMODE(cli.token_file.stat().st_mode) == 0o600
+
+    n = len(stub.requests)
+    out = cli.run("status")  # still the same server, now without a token
+    assert out.returncode == 0, out.stderr
+    assert "未登录" in out.stdout
+    assert [r["path"] for r in stub.requests[n:]] == ["/api/v1/health"]
+    assert cli.run("logout").stdout == "未登录，无需注销。\n"
 
 
 def test_wire_token_goes_to_xdg_or_home_config_by_default(cli, stub):
@@ -540,10 +594,10 @@ def test_server_logout_then_status_says_not_logged_in(cli, server):
 
     out = cli.run("logout")
     assert out.returncode == 0, out.stderr
-    assert not cli.token_file.exists()
+    assert "token" not in cli.saved()
     assert server.api("GET", "/api/v1/me", token=token).status == 401
 
-    out = cli.run("--server", server.url, "status")
+    out = cli.run("status")  # the server is remembered, the token is not
     assert out.returncode == 0, out.stderr
     assert "未登录" in out.stdout
     out = cli.run("--lang", "en", "--server", server.url, "--token", token, "status")

@@ -357,3 +357,15 @@ def test_database_outage_and_recovery(lifelined_factory, own_pg):
     assert r.status == 201
     assert srv.login("u9", "long-password1")
     srv.proc.wait_log("database is up")
+
+
+def test_web_root_is_served_and_paths_cannot_escape_it(server):
+    r = server.api("GET", "/")
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/html")
+    assert "Lifeline" in r.text
+    assert server.api("GET", "/index.html").status == 200
+    for bad in ("/../README.md", "/%2e%2e/README.md", "/.hidden.html", "/nope.html",
+                "/api/v1/nothing"):
+        r = server.api("GET", bad)
+        assert r.status == 404, bad
+        assert error_of(r)["code"] == "not_found"

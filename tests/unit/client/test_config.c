@@ -56,10 +56,11 @@ static void test_save_load_remove(void **state)
 	assert_string_equal(login->expires_at, "2026-11-22T13:00:00Z");
 	config_login_free(login);
 
-	/* Replacing keeps one file; optional fields may be absent. */
-	assert_int_equal(config_login_save(path, "http://h:2", "tok2", NULL, NULL), 0);
+	/* Replacing keeps one file; optional fields may be absent (a logout keeps the server). */
+	assert_int_equal(config_login_save(path, "http://h:2", NULL, NULL, NULL), 0);
 	assert_int_equal(config_login_load(path, &login), 0);
-	assert_string_equal(login->token, "tok2");
+	assert_string_equal(login->server, "http://h:2");
+	assert_null(login->token);
 	assert_null(login->username);
 	assert_null(login->expires_at);
 	config_login_free(login);
@@ -72,7 +73,7 @@ static void test_save_load_remove(void **state)
 static void test_load_rejects_what_is_not_a_token_file(void **state)
 {
 	static const char *const bad[] = {
-		"not json", "[]", "{\"server\": \"http://h\"}", "{\"token\": \"t\"}",
+		"not json", "[]", "{\"token\": \"t\"}",
 		"{\"server\": \"\", \"token\": \"t\"}", "{\"server\": 1, \"token\": \"t\"}",
 	};
 	char path[256];

@@ -23,7 +23,7 @@
 static json_t *parse(const char *text)
 {
 	json_error_t je;
-	json_t *j = json_loads(text, JSON_DECODE_ANY, &je);
+	json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 
 	if (!j)
 		fail_msg("test JSON does not parse: %s: %s", text, je.text);
@@ -240,7 +240,6 @@ static void test_pattern(void **state)
 	expect_valid("{\"pattern\": \"^[\\\\]\\\\-^\\\\[]{4}$\"}", "\"]-^[\"");
 	expect_valid("{\"pattern\": \"^[^\\\\s]x{,2}$\"}", "\"ax{,2}\"");
 	expect_valid("{\"pattern\": \"^\\\\u00e9\\\\x41\\\\t$\"}", "\"éA\\t\"");
-	expect_valid("{\"pattern\": 12}", "\"x\"") ; /* never reached: see refusals */
 }
 
 static void test_pattern_refused(void **state)
@@ -410,6 +409,7 @@ static void test_exponential_schema_is_bounded(void **state)
 
 	(void)state;
 	assert_false(is_valid(s, "1", &err));
+	assert_string_equal(err.keyword, "limit");
 	assert_false(is_valid(t, "1", &err));
 	assert_string_equal(err.keyword, "limit");
 	assert_true(clock() - t0 < 10 * CLOCKS_PER_SEC);
@@ -430,10 +430,9 @@ static void test_combinators(void **state)
 	expect_valid(any, "{\"id\": \"42\"}");
 	expect_error(any, "{\"id\": \"x42\"}", "/id", "anyOf",
 		"must match at least one of the schemas in anyOf");
-	expect_valid(one, "1.5");
+	expect_valid(one, "2.5");
+	expect_valid(one, "1");
 	expect_error(one, "3", "", "oneOf",
-		"must match exactly one of the schemas in oneOf, but matches 0 and 1");
-	expect_error(one, "\"x\"", "", "oneOf",
 		"must match exactly one of the schemas in oneOf, but matches 0 and 1");
 	expect_error(one, "1.5e-3", "", "oneOf",
 		"must match exactly one of the schemas in oneOf, but matches none");
@@ -610,8 +609,13 @@ static void test_long_pointer_stays_utf8(void **state)
 	assert_true(len < sizeof err.pointer);
 	assert_true(len > 200);
 	assert_memory_equal(err.pointer, "/é~1é~1", strlen("/é~1é~1"));
-	/* valid UTF-8: the last character is whole */
-	assert_true(json_is_string(json_t_check(json_string(err.pointer))));
+	/* still valid UTF-8 (json_string() checks): no character cut in half */
+	{
+		json_t *j = json_string(err.pointer);
+
+		assert_non_null(j);
+		json_decref(j);
+	}
 	jsonschema_free(s);
 }
 
