@@ -133,9 +133,11 @@ static struct curl_slist *make_headers(const struct api_client *api)
 {
 	struct curl_slist *h = NULL;
 
+	const char *lang = api->accept_language ? api->accept_language : "zh-CN";
+
 	if (!add_header(&h, "Accept", "application/json") ||
 		!add_header(&h, "Content-Type", "application/json") ||
-		!add_header(&h, "Accept-Language", api->accept_language ? api->accept_language : "zh-CN") ||
+		!add_header(&h, "Accept-Language", lang) ||
 		/* curl waits for "100 Continue" on larger bodies; our server answers at once. */
 		!add_header(&h, "Expect", ""))
 		return NULL;
@@ -143,7 +145,8 @@ static struct curl_slist *make_headers(const struct api_client *api)
 		char bearer[1024];
 		int n = snprintf(bearer, sizeof(bearer), "Bearer %s", api->token);
 
-		if (n < 0 || (size_t)n >= sizeof(bearer) || !add_header(&h, "Authorization", bearer)) {
+		if (n < 0 || (size_t)n >= sizeof(bearer) ||
+			!add_header(&h, "Authorization", bearer)) {
 			curl_slist_free_all(h);
 			return NULL;
 		}

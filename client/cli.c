@@ -276,12 +276,14 @@ void cli_print_list(FILE *f, const struct cli_command *table, size_t n, int nwor
 	for (size_t i = 0; i < n; i++) {
 		int len = (int)strlen(table[i].name);
 
-		if ((nwords == 0 || words_match(table[i].name, nwords, words, false)) && len > width)
-			width = len;
-	}
-	for (size_t i = 0; i < n; i++)
 		if (nwords == 0 || words_match(table[i].name, nwords, words, false))
-			fprintf(f, "  %-*s  %s\n", width, table[i].name, i18n_get(table[i].summary));
+			width = len > width ? len : width;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (nwords == 0 || words_match(table[i].name, nwords, words, false))
+			fprintf(f, "  %-*s  %s\n", width, table[i].name,
+				i18n_get(table[i].summary));
+	}
 }
 
 /* ---------- reporting ---------- */
@@ -352,7 +354,8 @@ const char *cli_time_text(const char *rfc3339, char *buf, size_t size)
 		return buf;
 	}
 	t = timegm(&tm);
-	if (t == (time_t)-1 || !localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+	if (t == (time_t)-1 || !localtime_r(&t, &tm) ||
+		strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm) == 0)
 		snprintf(buf, size, "%s", rfc3339);
 	return buf;
 }
@@ -434,7 +437,8 @@ int cli_call(struct cli_ctx *ctx, const char *method, const char *path, json_t *
 		return CLI_EXIT_OK;
 	}
 	/* Scripts under --json get the envelope to parse; people read stderr. */
-	if (ctx->json && rc == API_EHTTP && json_is_object(json_object_get(answer, "error")))
+	if (ctx->json && rc == API_EHTTP &&
+		json_is_object(json_object_get(answer, "error")))
 		cli_print_json(answer);
 	rc = cli_report_failure(ctx, rc, st, answer);
 	json_decref(answer);

@@ -10,6 +10,11 @@
 
 #include "jsonschema_format.h"
 
+#define MAX_SCHEMA_NESTING 128 /* compile: deeper schemas are refused */
+#define MAX_REF_HOPS 64        /* validate: $ref jumps on one path */
+#define MAX_DEPTH 256          /* validate: nested checks on one path */
+#define MAX_STEPS 1000000      /* validate: checks in one call */
+
 enum {
 	T_NULL = 1, T_BOOLEAN = 2, T_OBJECT = 4, T_ARRAY = 8,
 	T_NUMBER = 16, T_INTEGER = 32, T_STRING = 64,
@@ -29,9 +34,16 @@ static const struct {
 	{ "null", "null", T_NULL },
 };
 
+#define NTYPES (sizeof type_names / sizeof type_names[0])
+
 enum { OF_ALL, OF_ANY, OF_ONE, OF_COUNT };
 enum { B_MIN, B_MAX, B_XMIN, B_XMAX, B_COUNT };
 enum format { F_NONE, F_DATE, F_DATE_TIME };
+
+static const char *const of_names[OF_COUNT] = { "allOf", "anyOf", "oneOf" };
+static const char *const bound_names[B_COUNT] = {
+	"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+};
 
 struct prop {
 	const char *key;
@@ -40,15 +52,15 @@ struct prop {
 };
 
 /*
- * One compiled (sub)schema. Every json_t pointer is borrowed from the
- * document the jsonschema holds; every char * and array is owned.
+ * One compiled (sub)schema. json_t pointers are borrowed from the document
+ * the jsonschema holds; strings and arrays are owned.
  */
 struct node {
 	json_t *json;             /* where this schema sits in the document */
 	int boolean;              /* 0/1 for the schemas false/true, -1 for an object */
-	json_t *ref_target;       /* $ref, resolved to a place in the document... */
-	char *ref_where;          /* ...(schema pointer of the $ref, for errors)... */
-	struct node *ref;         /* ...and then to its node; siblings are ignored */
+	json_t *ref_target;       /* $ref: the value it points at... */
+	char *ref_where;          /* ...the $ref's own schema pointer, for errors... */
+	struct node *ref;         /* ...and the node compiled from the target */
 	unsigned types;           /* T_* bits; 0 = no "type" */
 	json_t *enum_values, *const_value;
 	char *enum_msg, *const_msg;
@@ -74,10 +86,10 @@ struct node {
 
 struct jsonschema {
 	json_t *doc;
-	locale_t loc;             /* C.UTF-8 for regcomp/regexec, "C" if missing */
+	locale_t loc;             /* C.UTF-8 for regcomp/regexec ("C" if missing) */
 	bool utf8;
 	struct node *root;
-	struct node **nodes;      /* all nodes, owned; $ref targets are found here */
+	struct node **nodes;      /* every node, owned; $ref targets are found here */
 	size_t nnodes, cap;
 };
 
@@ -89,43 +101,7 @@ struct path {
 	size_t index;
 };
 
-/* ---- error text --------------------------------------------------------- */
-
-/* Cut a trailing incomplete UTF-8 character, so the text stays valid UTF-8. */
-static void utf8_trim(char *buf, size_t len)
-{
-	size_t i = len, need;
-	unsigned char lead;
-
-	while (i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
-		i--;
-	if (i == 0) {
-		buf[0] = '\0';
-		return;
-	}
-	lead = (unsigned char)buf[i - 1];
-	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-	if (len - (i - 1) < need)
-		len = i - 1;
-	buf[len] = '\0';
-}
-
-static void pointer_add(char *buf, size_t size, size_t *at, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n && *at + 1 < size; i++) {
-		const char *esc = s[i] == '~' ? "~0" : s[i] == '/' ? "~1" : NULL;
-
-		if (!esc) {
-			buf[(*at)++] = s[i];
-		} else if (*at + 2 < size) {
-			buf[(*at)++] = esc[0];
-			buf[(*at)++] = esc[1];
-		} else {
-			break;
-		}
-	}
-	buf[*at] = '\0';
-}
+/* ---- error text ----------------------------------------------------------- */
 
 static void pointer_write(const struct path *p, char *buf, size_t size, size_t *at)
 {
@@ -134,189 +110,48 @@ static void pointer_write(const struct path *p, char *buf, size_t size, size_t *
 	if (!p)
 		return;
 	pointer_write(p->up, buf, size, at);
-	if (*at + 1 < size) {
-		buf[(*at)++] = '/';
-		buf[*at] = '\0';
-	}
-	if (p->key) {
-		pointer_add(buf, size, at, p->key, p->len);
-	} else {
-		snprintf(num, sizeof num, "%zu", p->index);
-		pointer_add(buf, size, at, num, strlen(num));
-	}
+	if (p->key)
+		jsonschema_pointer_append(buf, size, at, p->key, p->len);
+	else
+		jsonschema_pointer_append(buf, size, at, num,
+			(size_t)snprintf(num, sizeof num, "%zu", p->index));
 }
 
-/* RFC 6901 pointer of p; truncated (on a character boundary) if too long. */
+/* The pointer of p; cut on a character boundary if too long. */
 static void pointer_format(const struct path *p, char *buf, size_t size)
 {
 	size_t at = 0;
 
 	buf[0] = '\0';
 	pointer_write(p, buf, size, &at);
-	utf8_trim(buf, at);
+	jsonschema_utf8_trim(buf, at);
 }
 
 static void error_vset(jsonschema_error *e, const struct path *p, const char *keyword,
 	const char *fmt, va_list ap)
 {
-	int n;
-
 	pointer_format(p, e->pointer, sizeof e->pointer);
 	snprintf(e->keyword, sizeof e->keyword, "%s", keyword);
-	utf8_trim(e->keyword, strlen(e->keyword));
-	n = vsnprintf(e->message, sizeof e->message, fmt, ap);
-	if (n >= (int)sizeof e->message)
-		utf8_trim(e->message, sizeof e->message - 1);
+	jsonschema_utf8_trim(e->keyword, strlen(e->keyword));
+	if (vsnprintf(e->message, sizeof e->message, fmt, ap) >= (int)sizeof e->message)
+		jsonschema_utf8_trim(e->message, sizeof e->message - 1);
 }
 
-/* ---- JSON helpers -------------------------------------------------------- */
-
-static bool is_integral(double d)
-{
-	double a = d < 0 ? -d : d;
-
-	/* Every double from 2^52 up is a whole number; below, the cast is exact. */
-	return a >= 4503599627370496.0 || (double)(long long)d == d;
-}
-
-static unsigned instance_types(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT: return T_OBJECT;
-	case JSON_ARRAY: return T_ARRAY;
-	case JSON_STRING: return T_STRING;
-	case JSON_INTEGER: return T_NUMBER | T_INTEGER;
-	case JSON_REAL: return T_NUMBER | (is_integral(json_real_value(j)) ? T_INTEGER : 0);
-	case JSON_TRUE:
-	case JSON_FALSE: return T_BOOLEAN;
-	case JSON_NULL: return T_NULL;
-	}
-	return 0;
-}
-
-/* Numbers compare by value (1 == 1.0); long double holds int64 and double exactly. */
-static int number_cmp(const json_t *a, const json_t *b)
-{
-	long double x, y;
-
-	if (json_is_integer(a) && json_is_integer(b)) {
-		json_int_t i = json_integer_value(a), k = json_integer_value(b);
-
-		return (i > k) - (i < k);
-	}
-	x = json_is_integer(a) ? (long double)json_integer_value(a) : (long double)json_real_value(a);
-	y = json_is_integer(b) ? (long double)json_integer_value(b) : (long double)json_real_value(b);
-	return (x > y) - (x < y);
-}
-
-/* JSON equality as JSON Schema defines it: numbers by value, objects unordered. */
-static bool json_same(json_t *a, json_t *b)
-{
-	const char *key;
-	size_t klen;
-	json_t *va;
-
-	if (json_is_number(a) && json_is_number(b))
-		return number_cmp(a, b) == 0;
-	if (json_typeof(a) != json_typeof(b))
-		return false;
-	switch (json_typeof(a)) {
-	case JSON_STRING:
-		return json_string_length(a) == json_string_length(b)
-			&& memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
-	case JSON_ARRAY:
-		if (json_array_size(a) != json_array_size(b))
-			return false;
-		for (size_t i = 0; i < json_array_size(a); i++)
-			if (!json_same(json_array_get(a, i), json_array_get(b, i)))
-				return false;
-		return true;
-	case JSON_OBJECT:
-		if (json_object_size(a) != json_object_size(b))
-			return false;
-		json_object_keylen_foreach(a, key, klen, va) {
-			json_t *vb = json_object_getn(b, key, klen);
-
-			if (!vb || !json_same(va, vb))
-				return false;
-		}
-		return true;
-	default:
-		return true;
-	}
-}
-
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9u;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebu;
-	return h ^ (h >> 31);
-}
-
-static uint64_t bytes_hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
-	return mix(h);
-}
-
-/* A hash that agrees with json_same(): equal values hash equal. */
-static uint64_t json_hash(json_t *j)
-{
-	const char *key;
-	size_t klen;
-	json_t *v;
-	uint64_t h;
-	double d;
-
-	switch (json_typeof(j)) {
-	case JSON_INTEGER:
-		return mix((uint64_t)json_integer_value(j) ^ 0x4e554d);
-	case JSON_REAL:
-		d = json_real_value(j);
-		if (is_integral(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-			return mix((uint64_t)(long long)d ^ 0x4e554d);
-		memcpy(&h, &d, sizeof h);
-		return mix(h);
-	case JSON_STRING:
-		return bytes_hash(json_string_value(j), json_string_length(j));
-	case JSON_ARRAY:
-		h = 0x415252;
-		for (size_t i = 0; i < json_array_size(j); i++)
-			h = mix(h ^ json_hash(json_array_get(j, i)));
-		return h;
-	case JSON_OBJECT:
-		h = 0x4f424a;
-		json_object_keylen_foreach(j, key, klen, v)
-			h += mix(bytes_hash(key, klen) ^ json_hash(v));
-		return mix(h);
-	default:
-		return (uint64_t)json_typeof(j) * 0x9e3779b97f4a7c15u;
-	}
-}
-
-static size_t utf8_length(const char *s, size_t n)
-{
-	size_t count = 0;
-
-	for (size_t i = 0; i < n; i++)
-		count += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return count;
-}
-
-/* ---- compiling ----------------------------------------------------------- */
-
-#define MAX_SCHEMA_NESTING 128
+/* ---- compiling -------------------------------------------------------------- */
 
 struct compiler {
 	jsonschema *s;
 	jsonschema_error *err;
 	const char *id_base;      /* root $id without its fragment */
 	size_t id_base_len;
+};
+
+/* What a keyword handler is given: the keyword, its value, where it is. */
+struct kwarg {
+	const char *kw;
+	json_t *v;
+	const struct path *p;
+	unsigned depth;
 };
 
 __attribute__((format(printf, 5, 6)))
@@ -338,269 +173,177 @@ static int oom(struct compiler *c, const struct path *p)
 	return fail(c, LL_ENOMEM, p, "", "out of memory");
 }
 
-typedef int keyword_fn(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth);
-
 static int compile_schema(struct compiler *c, json_t *j, const struct path *p,
 	unsigned depth, struct node **out) LL_MUST_CHECK;
 
-/* A non-negative integer; 2.0 counts, as the suite expects. */
-static bool get_count(const json_t *v, size_t *out)
+#define MESSAGE_SIZE sizeof ((jsonschema_error *)0)->message
+
+static bool is_draft07(const char *uri)
 {
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		unsigned long long u = (unsigned long long)json_integer_value(v);
-
-		*out = u > SIZE_MAX ? SIZE_MAX : (size_t)u;
-		return true;
-	}
-	if (json_is_real(v) && json_real_value(v) >= 0 && is_integral(json_real_value(v))) {
-		double d = json_real_value(v);
-
-		*out = d >= 18446744073709551615.0 ? SIZE_MAX : (size_t)d;
-		return true;
-	}
-	return false;
+	return strcmp(uri, "http://json-schema.org/draft-07/schema#") == 0
+		|| strcmp(uri, "http://json-schema.org/draft-07/schema") == 0
+		|| strcmp(uri, "https://json-schema.org/draft-07/schema#") == 0
+		|| strcmp(uri, "https://json-schema.org/draft-07/schema") == 0;
 }
 
-/*
- * "<prefix>v1, v2, ..." for enum (list) or const, cut to fit an error
- * message. NULL when out of memory.
- */
-static char *values_message(const char *prefix, json_t *v, bool list)
+/* Annotations: their shape is checked, then they are ignored. */
+static int kw_annotation(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	char buf[sizeof ((jsonschema_error *)0)->message];
-	size_t n = list ? json_array_size(v) : 1, len;
-	const size_t room = sizeof buf - 6; /* keep space for ", ..." */
+	const char *kw = a->kw;
 
-	len = (size_t)snprintf(buf, sizeof buf, "%s", prefix);
-	for (size_t i = 0; i < n; i++) {
-		char *text = json_dumps(list ? json_array_get(v, i) : v,
-			JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-		size_t tlen;
-
-		if (!text)
-			return NULL;
-		tlen = strlen(text) + (i ? 2 : 0);
-		if (len + tlen <= room) {
-			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", text);
-			free(text);
-			continue;
-		}
-		if (list) {
-			strcat(buf, ", ...");
-		} else {
-			snprintf(buf + len, room - len, "%s", text);
-			utf8_trim(buf, strlen(buf));
-			strcat(buf, "...");
-		}
-		free(text);
-		break;
-	}
-	return strdup(buf);
-}
-
-static int kw_string(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
-{
-	(void)n, (void)depth;
-	if (!json_is_string(v))
-		return fail(c, LL_EINVAL, p, kw, "%s must be a string", kw);
-	return LL_OK;
-}
-
-static int kw_boolean(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
-{
-	(void)depth;
-	if (!json_is_boolean(v))
-		return fail(c, LL_EINVAL, p, kw, "%s must be true or false", kw);
-	if (strcmp(kw, "uniqueItems") == 0)
-		n->unique = json_is_true(v);
-	return LL_OK;
-}
-
-static int kw_any(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
-{
-	(void)c, (void)n, (void)v, (void)p, (void)depth;
-	if (strcmp(kw, "examples") == 0 && !json_is_array(v))
-		return fail(c, LL_EINVAL, p, kw, "examples must be an array");
-	return LL_OK;
-}
-
-static int kw_schema(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
-{
-	const char *uri = json_string_value(v);
-
-	(void)n, (void)depth;
-	if (!uri)
-		return fail(c, LL_EINVAL, p, kw, "$schema must be a string");
-	if (strcmp(uri, "http://json-schema.org/draft-07/schema#") != 0
-			&& strcmp(uri, "http://json-schema.org/draft-07/schema") != 0
-			&& strcmp(uri, "https://json-schema.org/draft-07/schema#") != 0
-			&& strcmp(uri, "https://json-schema.org/draft-07/schema") != 0)
-		return fail(c, LL_EUNSUPPORTED, p, kw, "$schema %s is not supported: only draft-07 is", uri);
-	return LL_OK;
-}
-
-static int kw_id(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
-{
 	(void)n;
-	if (depth != 0)
-		return fail(c, LL_EUNSUPPORTED, p, kw, "$id is only supported at the root of a schema");
-	if (!json_is_string(v))
-		return fail(c, LL_EINVAL, p, kw, "$id must be a string");
+	if (strcmp(kw, "default") == 0)
+		return LL_OK;
+	if (strcmp(kw, "examples") == 0)
+		return json_is_array(a->v) ? LL_OK
+			: fail(c, LL_EINVAL, a->p, kw, "examples must be an array");
+	if (strcmp(kw, "readOnly") == 0 || strcmp(kw, "writeOnly") == 0)
+		return json_is_boolean(a->v) ? LL_OK
+			: fail(c, LL_EINVAL, a->p, kw, "%s must be true or false", kw);
+	if (strcmp(kw, "$id") == 0 && a->depth != 0)
+		return fail(c, LL_EUNSUPPORTED, a->p, kw, "$id is only supported at the root of a schema");
+	if (!json_is_string(a->v))
+		return fail(c, LL_EINVAL, a->p, kw, "%s must be a string", kw);
+	if (strcmp(kw, "$schema") == 0 && !is_draft07(json_string_value(a->v)))
+		return fail(c, LL_EUNSUPPORTED, a->p, kw, "$schema %s is not supported: only draft-07 is",
+			json_string_value(a->v));
 	return LL_OK;
 }
 
-static int kw_type(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+static int kw_type(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	size_t count = json_is_array(v) ? json_array_size(v) : 1;
+	size_t count = json_is_array(a->v) ? json_array_size(a->v) : 1;
 
-	(void)depth;
-	if (!json_is_string(v) && !json_is_array(v))
-		return fail(c, LL_EINVAL, p, kw, "type must be a string or an array of strings");
+	if (!json_is_string(a->v) && !json_is_array(a->v))
+		return fail(c, LL_EINVAL, a->p, a->kw, "type must be a string or an array of strings");
 	if (count == 0)
-		return fail(c, LL_EINVAL, p, kw, "type must not be an empty array");
+		return fail(c, LL_EINVAL, a->p, a->kw, "type must not be an empty array");
 	for (size_t i = 0; i < count; i++) {
-		json_t *t = json_is_array(v) ? json_array_get(v, i) : v;
-		const char *name = json_string_value(t);
+		const char *name = json_string_value(json_is_array(a->v) ? json_array_get(a->v, i) : a->v);
 		size_t k = 0;
 
-		while (name && k < sizeof type_names / sizeof type_names[0]
-				&& strcmp(name, type_names[k].name) != 0)
+		while (name && k < NTYPES && strcmp(name, type_names[k].name) != 0)
 			k++;
-		if (!name || k == sizeof type_names / sizeof type_names[0])
-			return fail(c, LL_EINVAL, p, kw, "type %s%s%s is not a JSON Schema type",
-				name ? "\"" : "", name ? name : "(not a string)", name ? "\"" : "");
+		if (!name || k == NTYPES)
+			return fail(c, LL_EINVAL, a->p, a->kw, "type \"%s\" is not a JSON Schema type",
+				name ? name : "(not a string)");
 		if (n->types & type_names[k].bit)
-			return fail(c, LL_EINVAL, p, kw, "type \"%s\" is listed twice", name);
+			return fail(c, LL_EINVAL, a->p, a->kw, "type \"%s\" is listed twice", name);
 		n->types |= type_names[k].bit;
 	}
 	return LL_OK;
 }
 
-static int kw_properties(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+/* properties, and definitions: compiled so that errors show and $ref finds them. */
+static int kw_properties(struct compiler *c, struct node *n, const struct kwarg *a)
 {
+	bool defs = strcmp(a->kw, "definitions") == 0;
 	const char *key;
 	size_t klen;
 	json_t *sub;
-	int rc;
 
-	if (!json_is_object(v))
-		return fail(c, LL_EINVAL, p, kw, "%s must be an object", kw);
-	if (strcmp(kw, "definitions") == 0) {
-		/* Compiled so that errors show and $ref can find them. */
-		json_object_keylen_foreach(v, key, klen, sub) {
-			struct path here = { p, key, klen, 0 };
-			struct node *def;
-
-			if ((rc = compile_schema(c, sub, &here, depth + 1, &def)) != LL_OK)
-				return rc;
-		}
-		return LL_OK;
+	if (!json_is_object(a->v))
+		return fail(c, LL_EINVAL, a->p, a->kw, "%s must be an object", a->kw);
+	if (!defs) {
+		n->props_obj = a->v;
+		n->props = calloc(json_object_size(a->v) + 1, sizeof *n->props);
+		if (!n->props)
+			return oom(c, a->p);
 	}
-	n->props_obj = v;
-	n->props = calloc(json_object_size(v) + 1, sizeof *n->props);
-	if (!n->props)
-		return oom(c, p);
-	json_object_keylen_foreach(v, key, klen, sub) {
-		struct path here = { p, key, klen, 0 };
-		struct prop *pr = &n->props[n->nprops];
+	json_object_keylen_foreach(a->v, key, klen, sub) {
+		struct path here = { a->p, key, klen, 0 };
+		struct node *def, **out = defs ? &def : &n->props[n->nprops].schema;
+		int rc = compile_schema(c, sub, &here, a->depth + 1, out);
 
-		pr->key = key;
-		pr->len = klen;
-		if ((rc = compile_schema(c, sub, &here, depth + 1, &pr->schema)) != LL_OK)
+		if (rc != LL_OK)
 			return rc;
-		n->nprops++;
+		if (!defs)
+			n->props[n->nprops++] = (struct prop){ key, klen, *out };
 	}
 	return LL_OK;
 }
 
-static int kw_required(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+static int kw_required(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	(void)depth;
+	json_t *v = a->v;
+
 	if (!json_is_array(v))
-		return fail(c, LL_EINVAL, p, kw, "required must be an array of strings");
+		return fail(c, LL_EINVAL, a->p, a->kw, "required must be an array of strings");
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		if (!json_is_string(json_array_get(v, i)))
-			return fail(c, LL_EINVAL, p, kw, "required must be an array of strings");
+			return fail(c, LL_EINVAL, a->p, a->kw, "required must be an array of strings");
 		for (size_t k = 0; k < i; k++)
-			if (json_same(json_array_get(v, i), json_array_get(v, k)))
-				return fail(c, LL_EINVAL, p, kw, "required lists \"%s\" twice",
+			if (jsonschema_equal(json_array_get(v, i), json_array_get(v, k)))
+				return fail(c, LL_EINVAL, a->p, a->kw, "required lists \"%s\" twice",
 					json_string_value(json_array_get(v, i)));
 	}
 	n->required = v;
 	return LL_OK;
 }
 
-static int kw_value(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+static int kw_value(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	(void)depth;
-	if (strcmp(kw, "const") == 0) {
-		n->const_value = v;
-		n->const_msg = values_message("must be equal to ", v, false);
-		return n->const_msg ? LL_OK : oom(c, p);
+	if (strcmp(a->kw, "const") == 0) {
+		n->const_value = a->v;
+		n->const_msg = jsonschema_values_text("must be equal to ", a->v, false, MESSAGE_SIZE);
+		return n->const_msg ? LL_OK : oom(c, a->p);
 	}
-	if (!json_is_array(v))
-		return fail(c, LL_EINVAL, p, kw, "enum must be an array");
-	n->enum_values = v;
-	n->enum_msg = values_message("must be one of: ", v, true);
-	return n->enum_msg ? LL_OK : oom(c, p);
+	if (!json_is_array(a->v))
+		return fail(c, LL_EINVAL, a->p, a->kw, "enum must be an array");
+	n->enum_values = a->v;
+	n->enum_msg = jsonschema_values_text("must be one of: ", a->v, true, MESSAGE_SIZE);
+	return n->enum_msg ? LL_OK : oom(c, a->p);
 }
 
-static int kw_count(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+/* minLength, maxLength, minItems, maxItems: a non-negative integer (2.0 counts). */
+static int kw_count(struct compiler *c, struct node *n, const struct kwarg *a)
 {
+	json_t *v = a->v;
 	size_t count;
 
-	(void)depth;
-	if (!get_count(v, &count))
-		return fail(c, LL_EINVAL, p, kw, "%s must be a non-negative integer", kw);
-	if (strcmp(kw, "minLength") == 0)
-		n->min_length = count;
-	else if (strcmp(kw, "maxLength") == 0)
-		n->max_length = count;
-	else if (strcmp(kw, "minItems") == 0)
-		n->min_items = count;
-	else
-		n->max_items = count;
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		unsigned long long u = (unsigned long long)json_integer_value(v);
+
+		count = u > SIZE_MAX ? SIZE_MAX : (size_t)u;
+	} else if (json_is_real(v) && json_real_value(v) >= 0
+			&& jsonschema_is_integral(json_real_value(v))) {
+		count = json_real_value(v) >= 18446744073709551615.0 ? SIZE_MAX
+			: (size_t)json_real_value(v);
+	} else {
+		return fail(c, LL_EINVAL, a->p, a->kw, "%s must be a non-negative integer", a->kw);
+	}
+	*(strcmp(a->kw, "minLength") == 0 ? &n->min_length
+		: strcmp(a->kw, "maxLength") == 0 ? &n->max_length
+		: strcmp(a->kw, "minItems") == 0 ? &n->min_items : &n->max_items) = count;
 	return LL_OK;
 }
 
-static int kw_pattern(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+static int kw_pattern(struct compiler *c, struct node *n, const struct kwarg *a)
 {
+	const char *pattern = json_string_value(a->v);
 	char why[160], *ere;
 	locale_t old;
 	int rc;
 
-	(void)depth;
-	if (!json_is_string(v))
-		return fail(c, LL_EINVAL, p, kw, "pattern must be a string");
+	if (!pattern)
+		return fail(c, LL_EINVAL, a->p, a->kw, "pattern must be a string");
 	if (!c->s->utf8)
-		return fail(c, LL_EUNSUPPORTED, p, kw,
+		return fail(c, LL_EUNSUPPORTED, a->p, a->kw,
 			"pattern needs the C.UTF-8 locale, which is not installed");
-	rc = jsonschema_pattern_to_ere(json_string_value(v), json_string_length(v), &ere,
-		why, sizeof why);
+	rc = jsonschema_pattern_to_ere(pattern, json_string_length(a->v), &ere, why, sizeof why);
 	if (rc == LL_ENOMEM)
-		return oom(c, p);
+		return oom(c, a->p);
 	if (rc != LL_OK)
-		return fail(c, rc, p, kw, "pattern %s: %s", json_string_value(v), why);
+		return fail(c, rc, a->p, a->kw, "pattern %s: %s", pattern, why);
 	n->re = malloc(sizeof *n->re);
-	n->pattern_msg = malloc(strlen("must match pattern ") + json_string_length(v) + 1);
+	n->pattern_msg = malloc(strlen("must match pattern ") + strlen(pattern) + 1);
 	if (!n->re || !n->pattern_msg) {
 		free(ere);
-		return oom(c, p);
+		free(n->re);
+		n->re = NULL;
+		return oom(c, a->p);
 	}
-	strcpy(n->pattern_msg, "must match pattern ");
-	strcat(n->pattern_msg, json_string_value(v));
+	sprintf(n->pattern_msg, "must match pattern %s", pattern);
 	old = uselocale(c->s->loc);
 	rc = regcomp(n->re, ere, REG_EXTENDED | REG_NOSUB);
 	uselocale(old);
@@ -609,247 +352,146 @@ static int kw_pattern(struct compiler *c, struct node *n, const char *kw, json_t
 		regerror(rc, n->re, why, sizeof why);
 		free(n->re);
 		n->re = NULL;
-		if (rc == REG_ESPACE)
-			return oom(c, p);
-		return fail(c, LL_EINVAL, p, kw, "pattern %s: %s", json_string_value(v), why);
+		return rc == REG_ESPACE ? oom(c, a->p)
+			: fail(c, LL_EINVAL, a->p, a->kw, "pattern %s: %s", pattern, why);
 	}
 	return LL_OK;
 }
 
-static int kw_format(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+static int kw_format(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	const char *f = json_string_value(v);
+	const char *f = json_string_value(a->v);
 
-	(void)depth;
 	if (!f)
-		return fail(c, LL_EINVAL, p, kw, "format must be a string");
-	/* Other formats are annotations only, as draft-07 says by default. */
-	n->format = strcmp(f, "date") == 0 ? F_DATE
-		: strcmp(f, "date-time") == 0 ? F_DATE_TIME : F_NONE;
+		return fail(c, LL_EINVAL, a->p, a->kw, "format must be a string");
+	/* Other formats are annotations only, as draft-07 has it by default. */
+	n->format = strcmp(f, "date") == 0 ? F_DATE : strcmp(f, "date-time") == 0 ? F_DATE_TIME : F_NONE;
 	return LL_OK;
 }
 
-static int kw_bound(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+static int kw_bound(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	static const char *const names[B_COUNT] = {
-		"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-	};
 	static const char *const phrases[B_COUNT] = {
 		"must be at least ", "must be at most ", "must be greater than ", "must be less than ",
 	};
 	int b = 0;
 
-	(void)depth;
-	while (strcmp(kw, names[b]) != 0)
+	while (strcmp(a->kw, bound_names[b]) != 0)
 		b++;
-	if (json_is_boolean(v) && b >= B_XMIN)
-		return fail(c, LL_EUNSUPPORTED, p, kw,
-			"%s as a boolean is draft-04; give the bound as a number", kw);
-	if (!json_is_number(v))
-		return fail(c, LL_EINVAL, p, kw, "%s must be a number", kw);
-	n->bound[b] = v;
-	n->bound_msg[b] = values_message(phrases[b], v, false);
-	return n->bound_msg[b] ? LL_OK : oom(c, p);
+	if (json_is_boolean(a->v) && b >= B_XMIN)
+		return fail(c, LL_EUNSUPPORTED, a->p, a->kw,
+			"%s as a boolean is draft-04; give the bound as a number", a->kw);
+	if (!json_is_number(a->v))
+		return fail(c, LL_EINVAL, a->p, a->kw, "%s must be a number", a->kw);
+	n->bound[b] = a->v;
+	n->bound_msg[b] = jsonschema_values_text(phrases[b], a->v, false, MESSAGE_SIZE);
+	return n->bound_msg[b] ? LL_OK : oom(c, a->p);
 }
 
-static int kw_subschema(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+/* An array of schemas: allOf, anyOf, oneOf, and items in tuple form. */
+static int compile_list(struct compiler *c, const struct kwarg *a, struct node ***out, size_t *n)
 {
-	if (strcmp(kw, "items") == 0 && json_is_array(v)) {
-		n->tuple = calloc(json_array_size(v) + 1, sizeof *n->tuple);
-		if (!n->tuple)
-			return oom(c, p);
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			struct path here = { p, NULL, 0, i };
-			int rc = compile_schema(c, json_array_get(v, i), &here, depth + 1, &n->tuple[i]);
-
-			if (rc != LL_OK)
-				return rc;
-			n->ntuple++;
-		}
-		return LL_OK;
-	}
-	return compile_schema(c, v, p, depth + 1,
-		strcmp(kw, "items") == 0 ? &n->items
-		: strcmp(kw, "not") == 0 ? &n->negated : &n->additional);
-}
-
-static int kw_of(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
-{
-	int k = strcmp(kw, "allOf") == 0 ? OF_ALL : strcmp(kw, "anyOf") == 0 ? OF_ANY : OF_ONE;
-
-	if (!json_is_array(v) || json_array_size(v) == 0)
-		return fail(c, LL_EINVAL, p, kw, "%s must be a non-empty array of schemas", kw);
-	n->of[k] = calloc(json_array_size(v), sizeof *n->of[k]);
-	if (!n->of[k])
-		return oom(c, p);
-	for (size_t i = 0; i < json_array_size(v); i++) {
-		struct path here = { p, NULL, 0, i };
-		int rc = compile_schema(c, json_array_get(v, i), &here, depth + 1, &n->of[k][i]);
+	*out = calloc(json_array_size(a->v) + 1, sizeof **out);
+	if (!*out)
+		return oom(c, a->p);
+	for (size_t i = 0; i < json_array_size(a->v); i++) {
+		struct path here = { a->p, NULL, 0, i };
+		int rc = compile_schema(c, json_array_get(a->v, i), &here, a->depth + 1, &(*out)[i]);
 
 		if (rc != LL_OK)
 			return rc;
-		n->nof[k]++;
+		(*n)++;
 	}
 	return LL_OK;
 }
 
-static int hex_digit(char c)
+static int kw_of(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	return c >= '0' && c <= '9' ? c - '0'
-		: c >= 'a' && c <= 'f' ? c - 'a' + 10
-		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	int k = 0;
+
+	while (strcmp(a->kw, of_names[k]) != 0)
+		k++;
+	if (!json_is_array(a->v) || json_array_size(a->v) == 0)
+		return fail(c, LL_EINVAL, a->p, a->kw, "%s must be a non-empty array of schemas", a->kw);
+	return compile_list(c, a, &n->of[k], &n->nof[k]);
 }
 
-/* Percent-decoded copy of s[0..n) (a URI fragment); NULL, *bad set, for a bad escape. */
-static char *percent_decode(const char *s, size_t n, size_t *outlen, bool *bad)
+/* items, additionalProperties, not */
+static int kw_subschema(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	char *out = malloc(n + 1);
-	size_t o = 0;
-
-	*bad = false;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			out[o++] = s[i];
-			continue;
-		}
-		if (i + 2 >= n || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0) {
-			free(out);
-			*bad = true;
-			return NULL;
-		}
-		out[o++] = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-		i += 2;
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return out;
+	if (strcmp(a->kw, "items") == 0 && json_is_array(a->v))
+		return compile_list(c, a, &n->tuple, &n->ntuple);
+	return compile_schema(c, a->v, a->p, a->depth + 1,
+		strcmp(a->kw, "items") == 0 ? &n->items
+		: strcmp(a->kw, "not") == 0 ? &n->negated : &n->additional);
 }
 
-/* Walk the JSON pointer ptr[0..n) (already percent-decoded) from the root. */
-static json_t *pointer_walk(json_t *root, char *ptr, size_t n)
+static int kw_unique(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	json_t *cur = root;
-	size_t i = 0;
-
-	while (cur && i < n) {
-		size_t start = ++i, len = 0;
-
-		/* Unescape in place: the result is never longer than the source. */
-		while (i < n && ptr[i] != '/') {
-			if (ptr[i] == '~' && i + 1 < n && (ptr[i + 1] == '0' || ptr[i + 1] == '1')) {
-				ptr[start + len++] = ptr[i + 1] == '0' ? '~' : '/';
-				i += 2;
-			} else if (ptr[i] == '~') {
-				return NULL;
-			} else {
-				ptr[start + len++] = ptr[i++];
-			}
-		}
-		if (json_is_object(cur)) {
-			cur = json_object_getn(cur, ptr + start, len);
-		} else if (json_is_array(cur)) {
-			size_t idx = 0;
-
-			if (len == 0 || len > 9 || (len > 1 && ptr[start] == '0'))
-				return NULL;
-			for (size_t k = 0; k < len; k++) {
-				if (ptr[start + k] < '0' || ptr[start + k] > '9')
-					return NULL;
-				idx = idx * 10 + (size_t)(ptr[start + k] - '0');
-			}
-			cur = json_array_get(cur, idx);
-		} else {
-			cur = NULL;
-		}
-	}
-	return cur;
+	if (!json_is_boolean(a->v))
+		return fail(c, LL_EINVAL, a->p, a->kw, "uniqueItems must be true or false");
+	n->unique = json_is_true(a->v);
+	return LL_OK;
 }
 
-static int kw_ref(struct compiler *c, struct node *n, const char *kw, json_t *v,
-	const struct path *p, unsigned depth)
+/* Find what $ref points at now; resolve_refs() finds its node at the end. */
+static int kw_ref(struct compiler *c, struct node *n, const struct kwarg *a)
 {
-	const char *ref = json_string_value(v), *frag;
-	size_t len = json_string_length(v), flen;
-	char *ptr;
-	bool bad;
+	const char *ref = json_string_value(a->v), *frag;
+	size_t len = json_string_length(a->v);
+	int rc;
 
-	(void)depth;
 	if (!ref)
-		return fail(c, LL_EINVAL, p, kw, "$ref must be a string");
-	if (len > 0 && ref[0] == '#') {
+		return fail(c, LL_EINVAL, a->p, a->kw, "$ref must be a string");
+	if (len > 0 && ref[0] == '#')
 		frag = ref + 1;
-	} else if (c->id_base_len && len >= c->id_base_len
+	else if (c->id_base_len && len >= c->id_base_len
 			&& memcmp(ref, c->id_base, c->id_base_len) == 0
-			&& (len == c->id_base_len || ref[c->id_base_len] == '#')) {
+			&& (len == c->id_base_len || ref[c->id_base_len] == '#'))
 		frag = ref + c->id_base_len + (len > c->id_base_len);
-	} else {
-		return fail(c, LL_EUNSUPPORTED, p, kw,
-			"$ref \"%s\" is not supported: only references inside the schema "
-			"(\"#\", \"#/definitions/...\") are", ref);
-	}
-	flen = len - (size_t)(frag - ref);
-	ptr = percent_decode(frag, flen, &flen, &bad);
-	if (!ptr)
-		return bad ? fail(c, LL_EINVAL, p, kw, "$ref \"%s\" has a bad %%-escape", ref)
-			: oom(c, p);
-	if (flen > 0 && ptr[0] != '/') {
-		free(ptr);
-		return fail(c, LL_EUNSUPPORTED, p, kw,
+	else
+		return fail(c, LL_EUNSUPPORTED, a->p, a->kw, "$ref \"%s\" is not supported: "
+			"only references inside the schema (\"#\", \"#/definitions/...\") are", ref);
+	rc = jsonschema_pointer_get(c->s->doc, frag, len - (size_t)(frag - ref), &n->ref_target);
+	if (rc == LL_ENOMEM)
+		return oom(c, a->p);
+	if (rc == LL_EUNSUPPORTED)
+		return fail(c, rc, a->p, a->kw,
 			"$ref \"%s\" is not supported: the fragment must be a JSON pointer", ref);
-	}
-	n->ref_target = pointer_walk(c->s->doc, ptr, flen);
-	free(ptr);
+	if (rc != LL_OK)
+		return fail(c, rc, a->p, a->kw, "$ref \"%s\" has a bad escape", ref);
 	if (!n->ref_target)
-		return fail(c, LL_EINVAL, p, kw, "$ref \"%s\" points at nothing in the schema", ref);
+		return fail(c, LL_EINVAL, a->p, a->kw, "$ref \"%s\" points at nothing in the schema", ref);
 	n->ref_where = malloc(sizeof ((jsonschema_error *)0)->pointer);
 	if (!n->ref_where)
-		return oom(c, p);
-	pointer_format(p, n->ref_where, sizeof ((jsonschema_error *)0)->pointer);
+		return oom(c, a->p);
+	pointer_format(a->p, n->ref_where, sizeof ((jsonschema_error *)0)->pointer);
 	return LL_OK;
 }
 
 static const struct keyword {
 	const char *name;
-	keyword_fn *fn;
+	int (*fn)(struct compiler *c, struct node *n, const struct kwarg *a);
 } keywords[] = {
-	{ "$schema", kw_schema },
-	{ "$id", kw_id },
-	{ "$comment", kw_string },
-	{ "title", kw_string },
-	{ "description", kw_string },
-	{ "default", kw_any },
-	{ "examples", kw_any },
-	{ "readOnly", kw_boolean },
-	{ "writeOnly", kw_boolean },
+	{ "$schema", kw_annotation }, { "$id", kw_annotation }, { "$comment", kw_annotation },
+	{ "title", kw_annotation }, { "description", kw_annotation }, { "default", kw_annotation },
+	{ "examples", kw_annotation }, { "readOnly", kw_annotation }, { "writeOnly", kw_annotation },
 	{ "definitions", kw_properties },
 	{ "$ref", kw_ref },
 	{ "type", kw_type },
 	{ "properties", kw_properties },
 	{ "required", kw_required },
 	{ "additionalProperties", kw_subschema },
-	{ "enum", kw_value },
-	{ "const", kw_value },
-	{ "minLength", kw_count },
-	{ "maxLength", kw_count },
+	{ "enum", kw_value }, { "const", kw_value },
+	{ "minLength", kw_count }, { "maxLength", kw_count },
 	{ "pattern", kw_pattern },
 	{ "format", kw_format },
-	{ "minimum", kw_bound },
-	{ "maximum", kw_bound },
-	{ "exclusiveMinimum", kw_bound },
-	{ "exclusiveMaximum", kw_bound },
+	{ "minimum", kw_bound }, { "maximum", kw_bound },
+	{ "exclusiveMinimum", kw_bound }, { "exclusiveMaximum", kw_bound },
 	{ "items", kw_subschema },
-	{ "minItems", kw_count },
-	{ "maxItems", kw_count },
-	{ "uniqueItems", kw_boolean },
-	{ "allOf", kw_of },
-	{ "anyOf", kw_of },
-	{ "oneOf", kw_of },
+	{ "minItems", kw_count }, { "maxItems", kw_count },
+	{ "uniqueItems", kw_unique },
+	{ "allOf", kw_of }, { "anyOf", kw_of }, { "oneOf", kw_of },
 	{ "not", kw_subschema },
 };
 
@@ -893,8 +535,6 @@ static int compile_schema(struct compiler *c, json_t *j, const struct path *p,
 	if (!n)
 		return oom(c, p);
 	*out = n;
-	if (n->boolean >= 0)
-		return LL_OK;
 	json_object_keylen_foreach(j, key, klen, v) {
 		struct path here = { p, key, klen, 0 };
 		size_t k = 0;
@@ -905,14 +545,14 @@ static int compile_schema(struct compiler *c, json_t *j, const struct path *p,
 			k++;
 		if (k == sizeof keywords / sizeof keywords[0])
 			return fail(c, LL_EUNSUPPORTED, &here, key, "unsupported keyword \"%s\"", key);
-		rc = keywords[k].fn(c, n, keywords[k].name, v, &here, depth);
+		rc = keywords[k].fn(c, n, &(struct kwarg){ keywords[k].name, v, &here, depth });
 		if (rc != LL_OK)
 			return rc;
 	}
 	return LL_OK;
 }
 
-/* Point each $ref at the node compiled from its target. */
+/* Point each $ref at the node compiled from its target, once all are compiled. */
 static int resolve_refs(struct compiler *c)
 {
 	jsonschema *s = c->s;
@@ -1020,14 +660,11 @@ int jsonschema_load_file(const char *path, jsonschema **out, jsonschema_error *e
 		memset(err, 0, sizeof *err);
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!doc) {
-		if (err) {
-			if (je.line > 0)
-				snprintf(err->message, sizeof err->message, "line %d column %d: %s",
-					je.line, je.column, je.text);
-			else
-				snprintf(err->message, sizeof err->message, "%s", je.text);
-			utf8_trim(err->message, strlen(err->message));
-		}
+		if (err && je.line > 0)
+			snprintf(err->message, sizeof err->message, "line %d column %d: %s",
+				je.line, je.column, je.text);
+		else if (err)
+			snprintf(err->message, sizeof err->message, "%s", je.text);
 		return json_error_code(&je) == json_error_cannot_open_file ? LL_EIO : LL_EINVAL;
 	}
 	rc = jsonschema_compile(doc, out, err);
@@ -1035,11 +672,7 @@ int jsonschema_load_file(const char *path, jsonschema **out, jsonschema_error *e
 	return rc;
 }
 
-/* ---- validating ---------------------------------------------------------- */
-
-#define MAX_REF_HOPS 64
-#define MAX_DEPTH 256
-#define MAX_STEPS 1000000
+/* ---- validating ------------------------------------------------------------- */
 
 /* State of one validation call; lives on the caller's stack. */
 struct run {
@@ -1085,6 +718,21 @@ static bool matches(struct sink *v, const struct node *n, json_t *inst, const st
 	return check(&quiet, n, inst, p, depth + 1, hops);
 }
 
+static unsigned instance_types(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: return T_OBJECT;
+	case JSON_ARRAY: return T_ARRAY;
+	case JSON_STRING: return T_STRING;
+	case JSON_INTEGER: return T_NUMBER | T_INTEGER;
+	case JSON_REAL:
+		return T_NUMBER | (jsonschema_is_integral(json_real_value(j)) ? T_INTEGER : 0);
+	case JSON_TRUE: case JSON_FALSE: return T_BOOLEAN;
+	case JSON_NULL: return T_NULL;
+	}
+	return 0;
+}
+
 static void report_type(struct sink *v, const struct path *p, unsigned types)
 {
 	char msg[160] = "must be ";
@@ -1092,9 +740,9 @@ static void report_type(struct sink *v, const struct path *p, unsigned types)
 
 	if (types & T_NUMBER)
 		types &= ~(unsigned)T_INTEGER;
-	for (size_t k = 0; k < sizeof type_names / sizeof type_names[0]; k++)
+	for (size_t k = 0; k < NTYPES; k++)
 		n += (types & type_names[k].bit) != 0;
-	for (size_t k = 0; k < sizeof type_names / sizeof type_names[0]; k++) {
+	for (size_t k = 0; k < NTYPES; k++) {
 		if (!(types & type_names[k].bit))
 			continue;
 		if (seen++)
@@ -1110,7 +758,7 @@ static void check_string(struct sink *v, const struct node *n, json_t *inst, con
 	size_t len = json_string_length(inst);
 
 	if (n->min_length > 0 || n->max_length != SIZE_MAX) {
-		size_t chars = utf8_length(s, len);
+		size_t chars = jsonschema_utf8_length(s, len);
 
 		if (chars < n->min_length)
 			report(v, p, "minLength", "must be at least %zu character%s",
@@ -1122,7 +770,7 @@ static void check_string(struct sink *v, const struct node *n, json_t *inst, con
 	if (n->re && !DONE(v)) {
 		int rc = REG_NOMATCH;
 
-		/* REG_STARTEND: the string may hold NULs; regexec is thread-safe. */
+		/* REG_STARTEND: the string may hold NULs. regexec is thread-safe. */
 		if (len <= INT32_MAX) {
 			regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)len };
 			locale_t old = uselocale(v->run->s->loc);
@@ -1141,19 +789,15 @@ static void check_string(struct sink *v, const struct node *n, json_t *inst, con
 
 static void check_number(struct sink *v, const struct node *n, json_t *inst, const struct path *p)
 {
-	static const char *const names[B_COUNT] = {
-		"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-	};
-
 	for (int b = 0; b < B_COUNT && !DONE(v); b++) {
 		int cmp;
 
 		if (!n->bound[b])
 			continue;
-		cmp = number_cmp(inst, n->bound[b]);
+		cmp = jsonschema_number_cmp(inst, n->bound[b]);
 		if ((b == B_MIN && cmp < 0) || (b == B_MAX && cmp > 0)
 				|| (b == B_XMIN && cmp <= 0) || (b == B_XMAX && cmp >= 0))
-			report(v, p, names[b], "%s", n->bound_msg[b]);
+			report(v, p, bound_names[b], "%s", n->bound_msg[b]);
 	}
 }
 
@@ -1195,60 +839,6 @@ static void check_object(struct sink *v, const struct node *n, json_t *inst,
 	}
 }
 
-struct hashed {
-	uint64_t hash;
-	size_t index;
-};
-
-static int hashed_cmp(const void *a, const void *b)
-{
-	const struct hashed *x = a, *y = b;
-
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	return (x->index > y->index) - (x->index < y->index);
-}
-
-/*
- * uniqueItems: sort by a hash that agrees with equality, then compare
- * only within runs of equal hashes, so a long array costs n log n.
- * Each repeated item is reported once, naming the first item it repeats.
- */
-static void check_unique(struct sink *v, json_t *inst, const struct path *p)
-{
-	size_t n = json_array_size(inst);
-	struct hashed *h;
-	size_t *first;
-
-	if (n < 2)
-		return;
-	h = malloc(n * sizeof *h);
-	first = malloc(n * sizeof *first);
-	if (!h || !first) {
-		free(h);
-		free(first);
-		report(v, p, "uniqueItems", "could not be checked for repeated items (out of memory)");
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		h[i] = (struct hashed){ json_hash(json_array_get(inst, i)), i };
-		first[i] = SIZE_MAX;
-	}
-	qsort(h, n, sizeof *h, hashed_cmp);
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = i; k-- > 0 && h[k].hash == h[i].hash;)
-			if (json_same(json_array_get(inst, h[i].index), json_array_get(inst, h[k].index)))
-				first[h[i].index] = h[k].index; /* ends at the earliest */
-	for (size_t i = 0; i < n && !DONE(v); i++) {
-		struct path here = { p, NULL, 0, i };
-
-		if (first[i] != SIZE_MAX)
-			report(v, &here, "uniqueItems", "repeats item %zu; items must be unique", first[i]);
-	}
-	free(h);
-	free(first);
-}
-
 static void check_array(struct sink *v, const struct node *n, json_t *inst,
 	const struct path *p, unsigned depth, unsigned hops)
 {
@@ -1260,8 +850,19 @@ static void check_array(struct sink *v, const struct node *n, json_t *inst,
 	if (size > n->max_items)
 		report(v, p, "maxItems", "must have at most %zu item%s",
 			n->max_items, n->max_items == 1 ? "" : "s");
-	if (n->unique && !DONE(v))
-		check_unique(v, inst, p);
+	if (n->unique && size > 1 && !DONE(v)) {
+		size_t *first = jsonschema_repeats(inst);
+
+		if (!first)
+			report(v, p, "uniqueItems", "could not be checked for repeated items (out of memory)");
+		for (size_t i = 0; first && i < size && !DONE(v); i++) {
+			struct path here = { p, NULL, 0, i };
+
+			if (first[i] != SIZE_MAX)
+				report(v, &here, "uniqueItems", "repeats item %zu; items must be unique", first[i]);
+		}
+		free(first);
+	}
 	for (size_t i = 0; i < size && !DONE(v); i++) {
 		struct path here = { p, NULL, 0, i };
 		const struct node *sub = n->tuple ? (i < n->ntuple ? n->tuple[i] : NULL) : n->items;
@@ -1274,7 +875,7 @@ static void check_array(struct sink *v, const struct node *n, json_t *inst,
 static void check_combinators(struct sink *v, const struct node *n, json_t *inst,
 	const struct path *p, unsigned depth, unsigned hops)
 {
-	size_t hits = 0;
+	size_t hits = 0, which[2] = { 0, 0 };
 
 	for (size_t i = 0; i < n->nof[OF_ALL] && !DONE(v); i++)
 		check(v, n->of[OF_ALL][i], inst, p, depth + 1, hops);
@@ -1285,8 +886,6 @@ static void check_combinators(struct sink *v, const struct node *n, json_t *inst
 			report(v, p, "anyOf", "must match at least one of the schemas in anyOf");
 	}
 	if (n->nof[OF_ONE] && !DONE(v)) {
-		size_t which[2] = { 0, 0 };
-
 		hits = 0;
 		for (size_t i = 0; i < n->nof[OF_ONE] && hits < 2; i++)
 			if (matches(v, n->of[OF_ONE][i], inst, p, depth, hops))
@@ -1302,9 +901,9 @@ static void check_combinators(struct sink *v, const struct node *n, json_t *inst
 }
 
 /*
- * Validate inst against n. Errors go to v; returns true when this call
- * added none. depth counts nested checks and hops counts $ref jumps, so a
- * schema such as {"$ref": "#"} ends in an error, not a stack overflow.
+ * Validate inst against n. Errors go to v; true when this call added none.
+ * depth counts nested checks and hops counts $ref jumps, so that a schema
+ * such as {"$ref": "#"} ends in an error, not a stack overflow.
  */
 static bool check(struct sink *v, const struct node *n, json_t *inst, const struct path *p,
 	unsigned depth, unsigned hops)
@@ -1317,8 +916,7 @@ static bool check(struct sink *v, const struct node *n, json_t *inst, const stru
 	if (v->run->exhausted)
 		return false;
 	if (depth > MAX_DEPTH) {
-		report(v, p, "$ref", "nests too deeply: the schema recurses more than %d levels",
-			MAX_DEPTH);
+		report(v, p, "$ref", "nests too deeply: the schema recurses more than %d levels", MAX_DEPTH);
 		return false;
 	}
 	if (n->boolean >= 0) {
@@ -1327,11 +925,10 @@ static bool check(struct sink *v, const struct node *n, json_t *inst, const stru
 		return n->boolean;
 	}
 	if (n->ref) {
-		if (hops >= MAX_REF_HOPS) {
-			report(v, p, "$ref", "nests too deeply: more than %d $ref levels", MAX_REF_HOPS);
-			return false;
-		}
-		return check(v, n->ref, inst, p, depth + 1, hops + 1);
+		if (hops < MAX_REF_HOPS)
+			return check(v, n->ref, inst, p, depth + 1, hops + 1);
+		report(v, p, "$ref", "nests too deeply: more than %d $ref levels", MAX_REF_HOPS);
+		return false;
 	}
 	have = instance_types(inst);
 	if (n->types && !(n->types & have)) {
@@ -1342,12 +939,12 @@ static bool check(struct sink *v, const struct node *n, json_t *inst, const stru
 		size_t i = 0;
 
 		while (i < json_array_size(n->enum_values)
-				&& !json_same(json_array_get(n->enum_values, i), inst))
+				&& !jsonschema_equal(json_array_get(n->enum_values, i), inst))
 			i++;
 		if (i == json_array_size(n->enum_values))
 			report(v, p, "enum", "%s", n->enum_msg);
 	}
-	if (n->const_value && !DONE(v) && !json_same(n->const_value, inst))
+	if (n->const_value && !DONE(v) && !jsonschema_equal(n->const_value, inst))
 		report(v, p, "const", "%s", n->const_msg);
 	if (DONE(v))
 		return false;
@@ -1373,8 +970,7 @@ static void run_validation(struct sink *v, json_t *instance)
 	check(v, v->run->s->root, instance, NULL, 0, 0);
 	if (v->run->exhausted) {
 		v->run->exhausted = false;
-		report(v, NULL, "limit", "is too large to validate (more than %d schema checks)",
-			MAX_STEPS);
+		report(v, NULL, "limit", "is too large to validate (more than %d schema checks)", MAX_STEPS);
 	}
 }
 

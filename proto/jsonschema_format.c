@@ -85,6 +85,13 @@ bool jsonschema_is_date_time(const char *s, size_t len)
 #define PAT_MAX_GROUPS 32      /* nesting of (...) */
 #define PAT_MAX_REPEAT 1000    /* largest {n,m} bound */
 #define PAT_MAX_WEIGHT 20000   /* atoms after expanding repeats, as regcomp does */
+/*
+ * Empty steps (anchors, "|", groups, optional atoms) cost glibc regcomp
+ * cubic time when they chain, worst inside a loop: 200 of them under a "+"
+ * already take a second. So they are counted too.
+ */
+#define PAT_MAX_EMPTY 200      /* in the whole pattern, after expanding repeats */
+#define PAT_MAX_EMPTY_LOOP 32  /* inside what "*", "+" or {n,} repeats */
 #define PAT_MAX_EXPANDED 4096  /* non-ASCII characters written out from ranges */
 #define PAT_MAX_RANGES 128     /* items in one [...] */
 
@@ -121,9 +128,11 @@ struct tr {
 	bool oom;
 	char *why;
 	size_t whylen;
-	size_t weight[PAT_MAX_GROUPS + 1];
+	size_t weight[PAT_MAX_GROUPS + 1], empty[PAT_MAX_GROUPS + 1];
 	int depth;
 	size_t last;      /* weight of the atom a quantifier would repeat; 0 = none */
+	size_t last_empty; /* its empty steps */
+	size_t empty_total;
 	size_t expanded;
 };
 
@@ -168,56 +177,40 @@ static void puts_(struct tr *t, const char *s)
 
 static void put_cp(struct tr *t, uint32_t cp)
 {
+	static const unsigned char lead[5] = { 0, 0, 0xc0, 0xe0, 0xf0 };
+	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 	char b[4];
 
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		put(t, b, 1);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		put(t, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		put(t, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		put(t, b, 4);
-	}
+	for (size_t k = n; k-- > 1; cp >>= 6)
+		b[k] = (char)(0x80 | (cp & 0x3f));
+	b[0] = (char)(lead[n] | cp);
+	put(t, b, n);
 }
 
 /* Decode the UTF-8 character at t->i (jansson has checked the encoding). */
 static int next_cp(struct tr *t, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)t->s + t->i;
-	size_t left = t->len - t->i, n;
+	size_t n = s[0] < 0x80 ? 1 : s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3
+		: s[0] < 0xf5 ? 4 : 0;
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		n = 1;
-	} else if (s[0] >= 0xc2 && s[0] < 0xe0 && left >= 2) {
-		*cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-		n = 2;
-	} else if (s[0] >= 0xe0 && s[0] < 0xf0 && left >= 3) {
-		*cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-		n = 3;
-	} else if (s[0] >= 0xf0 && s[0] < 0xf5 && left >= 4) {
-		*cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12
-			| (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
-		n = 4;
-	} else {
+	if (n == 0 || n > t->len - t->i)
 		return tr_fail(t, LL_EINVAL, "invalid UTF-8 at offset %zu", t->i);
-	}
-	for (size_t k = 1; k < n; k++)
+	*cp = n == 1 ? s[0] : s[0] & (0x7fu >> n);
+	for (size_t k = 1; k < n; k++) {
 		if ((s[k] & 0xc0) != 0x80)
 			return tr_fail(t, LL_EINVAL, "invalid UTF-8 at offset %zu", t->i);
+		*cp = *cp << 6 | (s[k] & 0x3fu);
+	}
 	t->i += n;
 	return LL_OK;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+		: c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 static int hex_value(struct tr *t, size_t n, uint32_t *out)
@@ -227,14 +220,9 @@ static int hex_value(struct tr *t, size_t n, uint32_t *out)
 	if (t->len - t->i < n)
 		return -1;
 	for (size_t k = 0; k < n; k++) {
-		char c = t->s[t->i + k];
-		int d = c >= '0' && c <= '9' ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-
-		if (d < 0)
+		if (hex_digit(t->s[t->i + k]) < 0)
 			return -1;
-		v = v * 16 + (uint32_t)d;
+		v = v * 16 + (uint32_t)hex_digit(t->s[t->i + k]);
 	}
 	t->i += n;
 	*out = v;
@@ -490,28 +478,48 @@ static int parse_class(struct tr *t)
 	return emit_class(t, r, n, negate);
 }
 
-static int atom(struct tr *t, size_t w)
+static int too_complex(struct tr *t)
 {
-	t->weight[t->depth] += w;
-	t->last = w;
-	if (t->weight[t->depth] > PAT_MAX_WEIGHT)
+	if (t->weight[t->depth] > PAT_MAX_WEIGHT || t->empty_total > PAT_MAX_EMPTY)
 		return tr_fail(t, LL_EUNSUPPORTED, "pattern too complex to compile");
 	return LL_OK;
 }
 
-/* A quantifier repeats the last atom: count what regcomp will build. */
-static int repeat(struct tr *t, size_t times)
+/* An atom of w atoms and e empty steps: a character, a class or a group. */
+static int atom(struct tr *t, size_t w, size_t e)
 {
+	t->weight[t->depth] += w;
+	t->empty[t->depth] += e;
+	t->last = w;
+	t->last_empty = e;
+	return too_complex(t);
+}
+
+/* ^ $ | */
+static int empty_step(struct tr *t)
+{
+	t->empty[t->depth]++;
+	t->empty_total++;
+	t->last = 0;
+	return too_complex(t);
+}
+
+/* A quantifier repeats the last atom: count what regcomp will build. */
+static int repeat(struct tr *t, size_t times, bool optional, bool loop)
+{
+	size_t e = t->last_empty * (times - 1) + (optional || loop);
+
 	if (!t->last)
 		return tr_fail(t, LL_EINVAL, "nothing to repeat at offset %zu", t->i);
-	if (times > 1)
-		t->weight[t->depth] += t->last * (times - 1);
+	if (loop && t->last_empty > PAT_MAX_EMPTY_LOOP)
+		return tr_fail(t, LL_EUNSUPPORTED, "pattern too complex to compile");
+	t->weight[t->depth] += t->last * (times - 1);
+	t->empty[t->depth] += e;
+	t->empty_total += e;
 	t->last = 0;
 	if (t->i < t->len && t->s[t->i] == '?')
 		t->i++; /* lazy: matches the same strings as greedy */
-	if (t->weight[t->depth] > PAT_MAX_WEIGHT)
-		return tr_fail(t, LL_EUNSUPPORTED, "pattern too complex to compile");
-	return LL_OK;
+	return too_complex(t);
 }
 
 /* {n}, {n,} or {n,m} at t->i; false (and t->i unchanged) if it is not one. */
@@ -522,8 +530,8 @@ static bool parse_braces(struct tr *t, long *lo, long *hi)
 
 	if (i >= t->len || t->s[i] < '0' || t->s[i] > '9')
 		return false;
-	while (i < t->len && t->s[i] >= '0' && t->s[i] <= '9')
-		a = a > PAT_MAX_REPEAT ? a : a * 10 + (t->s[i++] - '0');
+	for (; i < t->len && t->s[i] >= '0' && t->s[i] <= '9'; i++)
+		a = a > PAT_MAX_REPEAT ? a : a * 10 + (t->s[i] - '0'); /* capped: refused later */
 	b = a;
 	if (i < t->len && t->s[i] == ',') {
 		i++;
@@ -569,7 +577,8 @@ static int parse_group_open(struct tr *t)
 	}
 	if (t->depth == PAT_MAX_GROUPS)
 		return tr_fail(t, LL_EUNSUPPORTED, "more than %d nested groups", PAT_MAX_GROUPS);
-	t->weight[++t->depth] = 0;
+	t->depth++;
+	t->weight[t->depth] = t->empty[t->depth] = 0;
 	t->last = 0;
 	puts_(t, "(");
 	return LL_OK;
@@ -589,12 +598,12 @@ static int translate_one(struct tr *t)
 	case '?':
 		t->i++;
 		put(t, &c, 1);
-		return repeat(t, c == '+' ? 2 : 1);
+		return repeat(t, c == '+' ? 2 : 1, c == '?', c != '?');
 	case '{':
 		if (!parse_braces(t, &lo, &hi)) {
 			t->i++;
 			puts_(t, "\\{");
-			return atom(t, 1);
+			return atom(t, 1, 0);
 		}
 		if (lo > PAT_MAX_REPEAT || hi > PAT_MAX_REPEAT)
 			return tr_fail(t, LL_EUNSUPPORTED, "repeat counts above %d are not supported",
@@ -612,35 +621,36 @@ static int translate_one(struct tr *t)
 				snprintf(q, sizeof q, "{%ld,%ld}", lo, hi);
 			puts_(t, q);
 		}
-		return repeat(t, (size_t)(hi < 0 ? lo + 1 : hi > 0 ? hi : 1));
+		return repeat(t, (size_t)(hi < 0 ? lo + 1 : hi > 0 ? hi : 1), lo == 0, hi < 0);
 	case '(':
 		t->i++;
 		return parse_group_open(t);
 	case ')': {
-		size_t w;
+		size_t w, e;
 
 		if (t->depth == 0)
 			return tr_fail(t, LL_EINVAL, "unmatched ) at offset %zu", t->i);
 		t->i++;
-		w = t->weight[t->depth--];
+		w = t->weight[t->depth];
+		e = t->empty[t->depth--] + 2; /* a group opens and closes: two more */
+		t->empty_total += 2;
 		puts_(t, ")");
-		return atom(t, w ? w : 1);
+		return atom(t, w ? w : 1, e);
 	}
 	case '|':
 	case '^':
 	case '$':
 		t->i++;
 		put(t, &c, 1);
-		t->last = 0;
-		return LL_OK;
+		return empty_step(t);
 	case '.':
 		t->i++;
 		rc = emit_class(t, cls_dot_not, sizeof cls_dot_not / sizeof cls_dot_not[0], true);
-		return rc != LL_OK ? rc : atom(t, 1);
+		return rc != LL_OK ? rc : atom(t, 1, 0);
 	case '[':
 		t->i++;
 		rc = parse_class(t);
-		return rc != LL_OK ? rc : atom(t, 1);
+		return rc != LL_OK ? rc : atom(t, 1, 0);
 	case '\\':
 		t->i++;
 		rc = parse_escape(t, false, &cp, &cls);
@@ -653,13 +663,13 @@ static int translate_one(struct tr *t)
 		} else {
 			emit_literal(t, cp);
 		}
-		return atom(t, 1);
+		return atom(t, 1, 0);
 	default:
 		rc = next_cp(t, &cp);
 		if (rc != LL_OK)
 			return rc;
 		emit_literal(t, cp);
-		return atom(t, 1);
+		return atom(t, 1, 0);
 	}
 }
 
@@ -686,5 +696,304 @@ int jsonschema_pattern_to_ere(const char *ecma, size_t len, char **out,
 		return rc;
 	}
 	*out = t.out;
+	return LL_OK;
+}
+
+/* ---- JSON values, as JSON Schema compares them ---------------------------- */
+
+bool jsonschema_is_integral(double d)
+{
+	double a = d < 0 ? -d : d;
+
+	/* Every double from 2^52 up is a whole number; below, the cast is exact. */
+	return a >= 4503599627370496.0 || (double)(long long)d == d;
+}
+
+int jsonschema_number_cmp(const json_t *a, const json_t *b)
+{
+	long double x, y;
+
+	if (json_is_integer(a) && json_is_integer(b)) {
+		json_int_t i = json_integer_value(a), k = json_integer_value(b);
+
+		return (i > k) - (i < k);
+	}
+	/* long double holds every int64 and every double exactly. */
+	x = json_is_integer(a) ? (long double)json_integer_value(a) : (long double)json_real_value(a);
+	y = json_is_integer(b) ? (long double)json_integer_value(b) : (long double)json_real_value(b);
+	return (x > y) - (x < y);
+}
+
+bool jsonschema_equal(json_t *a, json_t *b)
+{
+	const char *key;
+	size_t klen;
+	json_t *va;
+
+	if (json_is_number(a) && json_is_number(b))
+		return jsonschema_number_cmp(a, b) == 0;
+	if (json_typeof(a) != json_typeof(b))
+		return false;
+	switch (json_typeof(a)) {
+	case JSON_STRING:
+		return json_string_length(a) == json_string_length(b)
+			&& memcmp(json_string_value(a), json_string_value(b), json_string_length(a)) == 0;
+	case JSON_ARRAY:
+		if (json_array_size(a) != json_array_size(b))
+			return false;
+		for (size_t i = 0; i < json_array_size(a); i++)
+			if (!jsonschema_equal(json_array_get(a, i), json_array_get(b, i)))
+				return false;
+		return true;
+	case JSON_OBJECT:
+		if (json_object_size(a) != json_object_size(b))
+			return false;
+		json_object_keylen_foreach(a, key, klen, va) {
+			json_t *vb = json_object_getn(b, key, klen);
+
+			if (!vb || !jsonschema_equal(va, vb))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9u;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebu;
+	return h ^ (h >> 31);
+}
+
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
+	return mix(h);
+}
+
+/* A hash that agrees with jsonschema_equal(): equal values hash equal. */
+static uint64_t json_hash(json_t *j)
+{
+	const char *key;
+	size_t klen;
+	json_t *v;
+	uint64_t h;
+	double d;
+
+	switch (json_typeof(j)) {
+	case JSON_INTEGER:
+		return mix((uint64_t)json_integer_value(j));
+	case JSON_REAL:
+		d = json_real_value(j);
+		if (jsonschema_is_integral(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+			return mix((uint64_t)(long long)d); /* as the equal integer */
+		memcpy(&h, &d, sizeof h);
+		return mix(h);
+	case JSON_STRING:
+		return bytes_hash(json_string_value(j), json_string_length(j));
+	case JSON_ARRAY:
+		h = 0x415252;
+		for (size_t i = 0; i < json_array_size(j); i++)
+			h = mix(h ^ json_hash(json_array_get(j, i)));
+		return h;
+	case JSON_OBJECT:
+		h = 0x4f424a; /* a sum, so that key order does not matter */
+		json_object_keylen_foreach(j, key, klen, v)
+			h += mix(bytes_hash(key, klen) ^ json_hash(v));
+		return mix(h);
+	default:
+		return (uint64_t)json_typeof(j) * 0x9e3779b97f4a7c15u;
+	}
+}
+
+struct hashed {
+	uint64_t hash;
+	size_t index;
+};
+
+static int hashed_cmp(const void *a, const void *b)
+{
+	const struct hashed *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/*
+ * Sort by a hash that agrees with equality, then compare only within runs
+ * of equal hashes: a long array costs n log n, not n^2.
+ */
+size_t *jsonschema_repeats(json_t *array)
+{
+	size_t n = json_array_size(array);
+	struct hashed *h = malloc((n ? n : 1) * sizeof *h);
+	size_t *first = malloc((n ? n : 1) * sizeof *first);
+
+	if (!h || !first) {
+		free(h);
+		free(first);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		h[i] = (struct hashed){ json_hash(json_array_get(array, i)), i };
+		first[i] = SIZE_MAX;
+	}
+	qsort(h, n, sizeof *h, hashed_cmp);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i; k-- > 0 && h[k].hash == h[i].hash;)
+			if (jsonschema_equal(json_array_get(array, h[i].index),
+					json_array_get(array, h[k].index)))
+				first[h[i].index] = h[k].index; /* ends at the earliest */
+	free(h);
+	return first;
+}
+
+/* ---- text and JSON pointers --------------------------------------------- */
+
+size_t jsonschema_utf8_length(const char *s, size_t n)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return count;
+}
+
+void jsonschema_utf8_trim(char *buf, size_t len)
+{
+	size_t i = len, need;
+	unsigned char lead;
+
+	while (i > 0 && ((unsigned char)buf[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0) {
+		buf[0] = '\0';
+		return;
+	}
+	lead = (unsigned char)buf[i - 1];
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+	if (len - (i - 1) < need)
+		len = i - 1;
+	buf[len] = '\0';
+}
+
+void jsonschema_pointer_append(char *buf, size_t size, size_t *at, const char *seg, size_t n)
+{
+	if (*at + 1 < size)
+		buf[(*at)++] = '/';
+	for (size_t i = 0; i < n && *at + 1 < size; i++) {
+		if (seg[i] != '~' && seg[i] != '/') {
+			buf[(*at)++] = seg[i];
+		} else if (*at + 2 < size) {
+			buf[(*at)++] = '~';
+			buf[(*at)++] = seg[i] == '~' ? '0' : '1';
+		} else {
+			break;
+		}
+	}
+	buf[*at] = '\0';
+}
+
+char *jsonschema_values_text(const char *prefix, json_t *v, bool list, size_t size)
+{
+	char *buf = malloc(size);
+	size_t n = list ? json_array_size(v) : 1, len;
+	const size_t room = size - 6; /* keep space for ", ..." */
+
+	if (!buf)
+		return NULL;
+	len = (size_t)snprintf(buf, size, "%s", prefix);
+	for (size_t i = 0; i < n; i++) {
+		char *text = json_dumps(list ? json_array_get(v, i) : v,
+			JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+
+		if (!text) {
+			free(buf);
+			return NULL;
+		}
+		if (len + strlen(text) + (i ? 2 : 0) <= room) {
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", text);
+			free(text);
+			continue;
+		}
+		if (list) {
+			strcat(buf, ", ...");
+		} else {
+			snprintf(buf + len, room - len, "%s", text);
+			jsonschema_utf8_trim(buf, strlen(buf));
+			strcat(buf, "...");
+		}
+		free(text);
+		break;
+	}
+	return buf;
+}
+
+int jsonschema_pointer_get(json_t *root, const char *frag, size_t n, json_t **out)
+{
+	char *ptr = malloc(n + 1);
+	size_t len = 0, i = 0;
+	json_t *cur = root;
+
+	*out = NULL;
+	if (!ptr)
+		return LL_ENOMEM;
+	/* A URI fragment first: undo the %-escapes. */
+	for (size_t k = 0; k < n; k++) {
+		if (frag[k] != '%') {
+			ptr[len++] = frag[k];
+		} else if (k + 2 < n && hex_digit(frag[k + 1]) >= 0 && hex_digit(frag[k + 2]) >= 0) {
+			ptr[len++] = (char)(hex_digit(frag[k + 1]) * 16 + hex_digit(frag[k + 2]));
+			k += 2;
+		} else {
+			free(ptr);
+			return LL_EINVAL;
+		}
+	}
+	if (len > 0 && ptr[0] != '/') {
+		free(ptr);
+		return LL_EUNSUPPORTED;
+	}
+	while (cur && i < len) {
+		size_t start = ++i, slen = 0;
+
+		/* Unescape ~0 ~1 in place: the result is never longer than the source. */
+		while (i < len && ptr[i] != '/') {
+			if (ptr[i] == '~' && i + 1 < len && (ptr[i + 1] == '0' || ptr[i + 1] == '1')) {
+				ptr[start + slen++] = ptr[i + 1] == '0' ? '~' : '/';
+				i += 2;
+			} else if (ptr[i] == '~') {
+				free(ptr);
+				return LL_EINVAL;
+			} else {
+				ptr[start + slen++] = ptr[i++];
+			}
+		}
+		if (json_is_object(cur)) {
+			cur = json_object_getn(cur, ptr + start, slen);
+		} else if (json_is_array(cur) && slen > 0 && slen < 10
+				&& (slen == 1 || ptr[start] != '0')) {
+			size_t idx = 0;
+
+			for (size_t k = 0; k < slen && cur; k++) {
+				if (ptr[start + k] < '0' || ptr[start + k] > '9')
+					cur = NULL;
+				idx = idx * 10 + (size_t)(ptr[start + k] - '0');
+			}
+			cur = cur ? json_array_get(cur, idx) : NULL;
+		} else {
+			cur = NULL;
+		}
+	}
+	free(ptr);
+	*out = cur;
 	return LL_OK;
 }

@@ -76,6 +76,7 @@ static void notice_discard(void *arg, const char *message)
 	(void)arg;
 	(void)message;
 }
+
 /* ---- queues and items ---- */
 
 static void queue_init(struct db_queue *q)
@@ -206,7 +207,7 @@ static void pool_update_status(db_pool *pool)
 	pool->status = st;
 	if (st == DB_POOL_DOWN) {
 		db_pool_log(pool, DB_LOG_ERR, "database is down: no connection "
-			"is left; queued statements fail until it is back");
+			"left; statements fail until it is back (reconnecting)");
 		pool_fail_pending(pool);
 	} else {
 		db_pool_log(pool, DB_LOG_INFO, "database is up");
@@ -255,6 +256,7 @@ void db_pool_dispatch(db_pool *pool)
 		for (int i = 0; i < pool->size && !c; i++)
 			if (pool->conns[i].state == DB_CONN_IDLE)
 				c = &pool->conns[i];
+		assert(c);
 		struct db_item *it = queue_pop(&pool->pending);
 		if (it->kind == DB_ITEM_ACQUIRE) {
 			db_conn_set_state(c, DB_CONN_HELD); /* EV_READ stays armed */
@@ -389,6 +391,7 @@ int db_pool_new(struct event_base *base, const char *conninfo, int size,
 	static const struct timeval now = { 0, 0 };
 	PQconninfoOption *opts;
 	char *perr = NULL;
+	int timeout_ms = DB_CONNECT_TIMEOUT_MS;
 	db_pool *pool;
 
 	if (!out)
@@ -403,6 +406,13 @@ int db_pool_new(struct event_base *base, const char *conninfo, int size,
 		PQfreemem(perr);
 		return rc;
 	}
+	/* libpq ignores connect_timeout in non-blocking mode: the pool applies it */
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		long t = o->val ? strtol(o->val, NULL, 10) : 0;
+
+		if (strcmp(o->keyword, "connect_timeout") == 0 && t > 0)
+			timeout_ms = (int)(t < 2 ? 2 : t > 3600 ? 3600 : t) * 1000;
+	}
 	PQconninfoFree(opts);
 
 	pool = calloc(1, sizeof *pool);
@@ -411,6 +421,7 @@ int db_pool_new(struct event_base *base, const char *conninfo, int size,
 	pool->base = base;
 	pool->size = size;
 	pool->backoff_ms = DB_BACKOFF_MIN_MS;
+	pool->connect_timeout_ms = timeout_ms;
 	pool->status = pool->reported = DB_POOL_STARTING;
 	pool->starting = true;
 	queue_init(&pool->pending);
@@ -571,7 +582,7 @@ void db_release(db_conn *conn)
 			db_conn_release_now(conn);
 		break;
 	default:
-		assert(!"db_release() of a connection that is not held");
+		assert(false && "db_release() of a connection that is not held");
 		break;
 	}
 	db_pool_dispatch(pool);

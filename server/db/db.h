@@ -42,8 +42,9 @@
  *     LL_EDBDOWN).
  *   - PQconnectStart resolves host names with a blocking getaddrinfo(): on
  *     the loop, give a unix socket directory or hostaddr= in the conninfo.
- *   - libpq sets no connect timeout in non-blocking mode; the pool gives up
- *     a connection attempt after 10 s.
+ *   - libpq applies no connect_timeout in non-blocking mode; the pool does:
+ *     the conninfo's connect_timeout (seconds, at least 2), else 10 s.
+ *   - Everything runs on the loop's thread: no function here is thread-safe.
  */
 #pragma once
 
@@ -90,7 +91,11 @@ struct db_pool_stats {
 int db_pool_new(struct event_base *base, const char *conninfo, int size,
 	db_pool **out) LL_MUST_CHECK;
 
-/* Close every connection; pending callbacks are called with LL_EDBDOWN first. */
+/*
+ * Close every connection; pending callbacks are called with LL_EDBDOWN first
+ * (a statement that had already completed gets its result instead). NULL is
+ * a no-op. Allowed from a pool callback: the pool goes when it returns.
+ */
 void db_pool_free(db_pool *pool);
 
 void db_pool_set_state_cb(db_pool *pool, db_state_cb cb, void *arg);
@@ -104,11 +109,9 @@ void db_pool_set_state_cb(db_pool *pool, db_state_cb cb, void *arg);
  * Without a log callback these messages are dropped.
  */
 enum db_log_level {
-	DB_LOG_ERR = 3,
-	DB_LOG_WARNING = 4,
-	DB_LOG_NOTICE = 5,
-	DB_LOG_INFO = 6,
-	DB_LOG_DEBUG = 7,
+	DB_LOG_ERR = 3,     /* the pool is down */
+	DB_LOG_WARNING = 4, /* a connection failed or was lost */
+	DB_LOG_INFO = 6,    /* the pool is up; a server NOTICE */
 };
 typedef void (*db_log_cb)(int level, const char *msg, void *arg);
 void db_pool_set_log_cb(db_pool *pool, db_log_cb cb, void *arg);
@@ -119,12 +122,16 @@ void db_pool_get_stats(const db_pool *pool, struct db_pool_stats *out);
 /*
  * Queue one statement on any free connection. params may contain NULLs (SQL
  * NULL). Returns 0 when queued (cb will be called exactly once), or
- * LL_EDBDOWN / LL_ENOMEM without calling cb.
+ * LL_EDBDOWN / LL_ENOMEM / LL_EINVAL without calling cb.
  */
 int db_query(db_pool *pool, const char *sql, int nparams,
 	const char *const *params, db_result_cb cb, void *arg) LL_MUST_CHECK;
 
-/* Take a connection for a transaction. cb is called exactly once. */
+/*
+ * Take a connection for a transaction. Returns 0 (cb will be called exactly
+ * once, with a connection, or LL_EDBDOWN if the pool went down meanwhile),
+ * or LL_EDBDOWN / LL_ENOMEM / LL_EINVAL without calling cb.
+ */
 int db_acquire(db_pool *pool, db_acquire_cb cb, void *arg) LL_MUST_CHECK;
 
 /*

@@ -90,7 +90,7 @@ void db_conn_connect_start(db_conn *c)
 		return;
 	}
 	PQsetNoticeProcessor(c->pg, conn_notice, c);
-	c->connect_deadline = db_now_ms() + DB_CONNECT_TIMEOUT_MS;
+	c->connect_deadline = db_now_ms() + pool->connect_timeout_ms;
 	db_conn_set_state(c, DB_CONN_CONNECTING);
 	/* libpq: act as if PQconnectPoll had returned PGRES_POLLING_WRITING */
 	if (conn_arm_connect(c, EV_WRITE) != 0)

@@ -18,7 +18,7 @@
 
 #define DB_BACKOFF_MIN_MS 100
 #define DB_BACKOFF_MAX_MS 5000
-#define DB_CONNECT_TIMEOUT_MS 10000
+#define DB_CONNECT_TIMEOUT_MS 10000 /* unless conninfo has connect_timeout */
 #define DB_POOL_MAX_SIZE 256
 #define DB_MAX_PARAMS 65535 /* the protocol's limit */
 
@@ -87,6 +87,7 @@ struct db_pool {
 	struct event *defer_ev;
 	struct event *retry_ev;  /* the one back-off timer of the pool */
 	int backoff_ms;
+	int connect_timeout_ms;
 	int64_t retry_at;
 	db_state_cb state_cb;
 	void *state_arg;

@@ -369,3 +369,13 @@ def test_web_root_is_served_and_paths_cannot_escape_it(server):
         r = server.api("GET", bad)
         assert r.status == 404, bad
         assert error_of(r)["code"] == "not_found"
+
+
+def test_oversized_headers_are_refused_and_the_server_goes_on(server):
+    try:
+        r = server.api("GET", "/api/v1/health", headers={"X-Junk": "j" * (64 * 1024)})
+        assert 400 <= r.status < 500
+    except (ConnectionError, OSError):
+        pass   # evhttp may close the connection outright: refused either way
+    assert server.api("GET", "/api/v1/health").status == 200
+    assert server.proc.alive()

@@ -254,6 +254,13 @@ static void test_pattern_refused(void **state)
 	expect_refused("{\"pattern\": \"[\\\\D]\"}", LL_EUNSUPPORTED, "/pattern", "pattern");
 	expect_refused("{\"pattern\": \"[^]\"}", LL_EUNSUPPORTED, "/pattern", "pattern");
 	expect_refused("{\"pattern\": \"((a{1000}){1000}){1000}\"}", LL_EUNSUPPORTED, "/pattern", "pattern");
+	expect_refused("{\"pattern\": \"a{1001}\"}", LL_EUNSUPPORTED, "/pattern", "pattern");
+	/* chains of empty steps that would make glibc regcomp take seconds */
+	expect_refused("{\"pattern\": \"^(?:a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?a?)+$\"}",
+		LL_EUNSUPPORTED, "/pattern", "pattern");
+	expect_refused("{\"pattern\": \"(?:(?:a?){20}b)*\"}", LL_EUNSUPPORTED, "/pattern", "pattern");
+	expect_refused("{\"pattern\": \"a{99999999999999999999999}\"}", LL_EUNSUPPORTED, "/pattern", "pattern");
+	expect_refused("{\"pattern\": \"a{2,99999999999999999999999}\"}", LL_EUNSUPPORTED, "/pattern", "pattern");
 	expect_refused("{\"pattern\": \"[\\u4e00-\\u9fff]\"}", LL_EUNSUPPORTED, "/pattern", "pattern");
 	expect_refused("{\"pattern\": \"(ab\"}", LL_EINVAL, "/pattern", "pattern");
 	expect_refused("{\"pattern\": \"*a\"}", LL_EINVAL, "/pattern", "pattern");
@@ -382,8 +389,8 @@ static void test_ref_recursion_limit(void **state)
 {
 	const char *loops[] = {
 		"{\"$ref\": \"#\"}",
-		"{\"definitions\": {\"a\": {\"$ref\": \"#/definitions/b\"},"
-		" \"b\": {\"$ref\": \"#/definitions/a\"}}, \"$ref\": \"#/definitions/a\"}",
+		("{\"definitions\": {\"a\": {\"$ref\": \"#/definitions/b\"},"
+		 " \"b\": {\"$ref\": \"#/definitions/a\"}}, \"$ref\": \"#/definitions/a\"}"),
 		"{\"allOf\": [{\"$ref\": \"#\"}]}",
 	};
 
