@@ -67,6 +67,49 @@ static json_t *lookup(json_t *root, const char *pointer)
 	return root;
 }
 
+/*
+ * The line of the file on which the value at a JSON pointer starts, found by
+ * walking the pointer's keys through the text in order; 0 when not found.
+ * jansson keeps no positions for values, and operators want a line number.
+ */
+static int pointer_line(const char *path, const char *pointer)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL, *pos;
+	size_t len = 0;
+	int line = 0;
+
+	if (!f)
+		return 0;
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		fclose(f);
+		free(text);
+		return 0;
+	}
+	fclose(f);
+	pos = text;
+	while (pos && *pointer == '/') {
+		char key[80];
+		size_t n = strcspn(pointer + 1, "/");
+
+		if (n + 3 > sizeof(key))
+			break;
+		key[0] = '"';
+		memcpy(key + 1, pointer + 1, n);
+		key[n + 1] = '"';
+		key[n + 2] = '\0';
+		pos = strstr(pos, key);
+		pointer += 1 + n;
+	}
+	if (pos) {
+		line = 1;
+		for (const char *c = text; c < pos; c++)
+			line += *c == '\n';
+	}
+	free(text);
+	return line;
+}
+
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
 	char schema_path[4096];
@@ -90,8 +133,14 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		goto fail;
 	}
 	if (!jsonschema_validate(schema, root, &serr)) {
-		snprintf(err, errlen, "%s: %s: %s", path, serr.pointer[0] ? serr.pointer : "(top level)",
-			serr.message);
+		int line = pointer_line(path, serr.pointer);
+
+		if (line > 0)
+			snprintf(err, errlen, "%s:%d: %s: %s", path, line,
+				serr.pointer[0] ? serr.pointer : "(top level)", serr.message);
+		else
+			snprintf(err, errlen, "%s: %s: %s", path,
+				serr.pointer[0] ? serr.pointer : "(top level)", serr.message);
 		rc = LL_EINVAL;
 		goto fail;
 	}

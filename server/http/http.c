@@ -370,6 +370,49 @@ void http_reply_json(http_ctx *ctx, int status, json_t *body)
 	evbuffer_free(buf);
 }
 
+/*
+ * Messages the API says in Chinese (the default language) and English.
+ * Keyed by the English format; the Chinese format takes the same arguments.
+ * Messages not listed here (schema details, for now) stay in English.
+ */
+static const struct { const char *en, *zh; } messages_zh[] = {
+	{ "the query string is malformed", "查询字符串格式错误" },
+	{ "the request path is malformed", "请求路径格式错误" },
+	{ "already exists", "已存在" },
+	{ "the role %s may not do this", "角色 %s 无权执行此操作" },
+	{ "internal error (request %s)", "服务器内部错误（请求编号 %s）" },
+	{ "out of memory", "服务器内存不足" },
+	{ "wrong user name or password", "用户名或密码错误" },
+	{ "this method is not allowed here", "此处不允许该请求方法" },
+	{ "no such resource: %s", "没有这个资源：%s" },
+	{ "the body is larger than %d bytes", "请求内容超过 %d 字节上限" },
+	{ "the token is invalid or has expired; log in again", "登录凭证无效或已过期，请重新登录" },
+	{ "this request needs a bearer token (log in first)", "此请求需要登录（请先登录）" },
+	{ "this user name is taken", "该用户名已被使用" },
+	{ "no such department", "没有这个科室" },
+	{ "the database is unavailable; try again shortly", "数据库暂时不可用，请稍后再试" },
+	{ "the database connection was lost; try again shortly", "数据库连接中断，请稍后再试" },
+	{ "the database is unavailable: changes cannot be saved right now; try again shortly",
+		"数据库暂时不可用：现在无法保存更改，请稍后再试" },
+	{ "cannot check the token: the database is unavailable and the token is not cached",
+		"无法核验登录凭证：数据库暂时不可用" },
+	{ "the server has too many open connections; try again shortly",
+		"服务器连接数已满，请稍后再试" },
+	{ "the body must be JSON (Content-Type: application/json)",
+		"请求内容必须是 JSON（Content-Type: application/json）" },
+	{ "this request needs a JSON body", "此请求需要 JSON 内容" },
+};
+
+static const char *localize(http_ctx *ctx, const char *en)
+{
+	if (strcmp(http_ctx_lang(ctx), "zh") != 0)
+		return en;
+	for (size_t i = 0; i < sizeof(messages_zh) / sizeof(messages_zh[0]); i++)
+		if (strcmp(messages_zh[i].en, en) == 0)
+			return messages_zh[i].zh;
+	return en;
+}
+
 void http_reply_error(http_ctx *ctx, int status, const char *code, const char *field,
 	const char *fmt, ...)
 {
@@ -377,6 +420,7 @@ void http_reply_error(http_ctx *ctx, int status, const char *code, const char *f
 	va_list ap;
 	json_t *err;
 
+	fmt = localize(ctx, fmt);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -524,7 +568,7 @@ static void continue_after_auth(http_ctx *ctx);
 
 static void reject(http_ctx *ctx, int status, const char *code, const char *field, const char *msg)
 {
-	http_reply_error(ctx, status, code, field, "%s", msg);
+	http_reply_error(ctx, status, code, field, "%s", localize(ctx, msg));
 }
 
 static void on_authed(int rc, const struct http_user *user, void *arg)

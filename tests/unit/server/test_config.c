@@ -59,6 +59,9 @@ static void test_errors_name_the_key(void **state)
 		&cfg, err, sizeof(err)), 0);
 	assert_null(cfg);
 	assert_non_null(strstr(err, "/listen/port"));
+	assert_int_not_equal(load("{\"database\": {\"conninfo\": \"x\"},\n\"limits\": {\n"
+		"  \"max_connections\": 0}}", &cfg, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, ":3: /limits/max_connections"));
 	assert_int_not_equal(load("{\"listen\": {}}", &cfg, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "database"));
 	assert_int_not_equal(load("{\"database\": {\"conninfo\": \"x\"}, \"bogus\": 1}",
