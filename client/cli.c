@@ -189,6 +189,14 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 		return parse_error(out, err, I18N_ERR_TOO_FEW_ARGS, NULL);
 	if (cmd->max_args >= 0 && out->nargs > cmd->max_args)
 		return parse_error(out, err, I18N_ERR_TOO_MANY_ARGS, out->args[cmd->max_args]);
+	if (cmd->check) {
+		int rc = cmd->check(out, err);
+
+		if (rc != 0) {
+			cli_args_free(out);
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -286,6 +294,185 @@ void cli_print_list(FILE *f, const struct cli_command *table, size_t n, int nwor
 	}
 }
 
+/* ---------- text for people ---------- */
+
+/* Decode one UTF-8 character at *p and advance; U+FFFD (one byte) when malformed. */
+static unsigned long next_codepoint(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	unsigned long c;
+	int n;
+
+	if (s[0] < 0x80) {
+		*p = s + 1;
+		return s[0];
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		c = s[0] & 0x1f;
+		n = 1;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		c = s[0] & 0x0f;
+		n = 2;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		c = s[0] & 0x07;
+		n = 3;
+	} else {
+		*p = s + 1;
+		return 0xfffd;
+	}
+	for (int i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*p = s + 1;
+			return 0xfffd;
+		}
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	*p = s + n + 1;
+	return c;
+}
+
+/* East Asian Wide and Full-width, the ranges a terminal shows two columns wide. */
+static int codepoint_width(unsigned long c)
+{
+	static const unsigned long wide[][2] = {
+		{0x1100, 0x115f}, {0x2e80, 0x303e}, {0x3041, 0x33ff}, {0x3400, 0x4dbf},
+		{0x4e00, 0x9fff}, {0xa000, 0xa4cf}, {0xac00, 0xd7a3}, {0xf900, 0xfaff},
+		{0xfe30, 0xfe4f}, {0xff00, 0xff60}, {0xffe0, 0xffe6}, {0x1f300, 0x1f64f},
+		{0x20000, 0x3fffd},
+	};
+
+	if (c >= 0x300 && c <= 0x36f) /* combining diacritics */
+		return 0;
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (c >= wide[i][0] && c <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+size_t cli_text_width(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t w = 0;
+
+	if (!text)
+		return 0;
+	while (*p)
+		w += (size_t)codepoint_width(next_codepoint(&p));
+	return w;
+}
+
+struct cli_table {
+	size_t ncols;
+	size_t ncells, cap;
+	char **cells;
+	bool nomem;
+};
+
+struct cli_table *cli_table_new(size_t ncols)
+{
+	struct cli_table *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->ncols = ncols ? ncols : 1;
+	return t;
+}
+
+void cli_table_add(struct cli_table *t, const char *cell)
+{
+	char *copy;
+
+	if (!t || t->nomem)
+		return;
+	if (t->ncells == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		char **cells = realloc(t->cells, cap * sizeof(*cells));
+
+		if (!cells) {
+			t->nomem = true;
+			return;
+		}
+		t->cells = cells;
+		t->cap = cap;
+	}
+	copy = strdup(cell ? cell : "");
+	if (!copy) {
+		t->nomem = true;
+		return;
+	}
+	t->cells[t->ncells++] = copy;
+}
+
+void cli_table_addf(struct cli_table *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *text = NULL;
+	int n;
+
+	if (!t || t->nomem)
+		return;
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->nomem = true;
+		return;
+	}
+	cli_table_add(t, text);
+	free(text);
+}
+
+size_t cli_table_rows(const struct cli_table *t)
+{
+	return t ? t->ncells / t->ncols : 0;
+}
+
+int cli_table_print(FILE *f, const struct cli_table *t, const char *indent)
+{
+	size_t *width;
+	size_t rows;
+
+	if (!t || t->nomem)
+		return LL_ENOMEM;
+	rows = cli_table_rows(t);
+	width = calloc(t->ncols, sizeof(*width));
+	if (!width)
+		return LL_ENOMEM;
+	for (size_t i = 0; i < rows * t->ncols; i++) {
+		size_t w = cli_text_width(t->cells[i]);
+
+		if (w > width[i % t->ncols])
+			width[i % t->ncols] = w;
+	}
+	for (size_t r = 0; r < rows; r++) {
+		size_t last = t->ncols - 1;
+
+		/* Trailing empty cells would only leave trailing blanks. */
+		while (last > 0 && t->cells[r * t->ncols + last][0] == '\0')
+			last--;
+		fputs(indent ? indent : "", f);
+		for (size_t c = 0; c <= last; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+
+			fputs(cell, f);
+			if (c < last)
+				fprintf(f, "%*s", (int)(width[c] - cli_text_width(cell) + 2), "");
+		}
+		fputc('\n', f);
+	}
+	free(width);
+	return 0;
+}
+
+void cli_table_free(struct cli_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->ncells; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
 /* ---------- reporting ---------- */
 
 void cli_err(const char *fmt, ...)
@@ -306,6 +493,13 @@ void cli_report_usage(const struct cli_command *cmd, const struct cli_error *err
 	cli_print_usage(stderr, cmd);
 	fprintf(stderr, i18n_get(I18N_SEE_COMMAND_HELP), cmd->name);
 	fputc('\n', stderr);
+}
+
+int cli_usage_error(struct cli_error *err, enum i18n_msg msg, const char *arg)
+{
+	err->msg = msg;
+	err->arg = arg;
+	return LL_EINVAL;
 }
 
 void cli_print_json(const json_t *json)

@@ -60,9 +60,18 @@ struct cli_option {
 
 struct cli_ctx;
 struct cli_args;
+struct cli_error;
 
 /* Runs a command; returns an enum cli_exit. */
 typedef int (*cli_run_fn)(struct cli_ctx *ctx, const struct cli_args *args);
+
+/*
+ * Checks what the option table cannot say (a value's form, options that go
+ * together); cli_parse() calls it last, so a bad value is a usage error
+ * (exit 2) before any token or server is looked at. Returns 0, or LL_EINVAL
+ * with *err filled (err->arg borrowed from argv or static).
+ */
+typedef int (*cli_check_fn)(const struct cli_args *args, struct cli_error *err);
 
 struct cli_command {
 	const char *name;      /* the words, one space apart: "outage declare" */
@@ -70,6 +79,7 @@ struct cli_command {
 	enum i18n_msg summary; /* one line for `lifeline --help` */
 	enum i18n_msg help;    /* description and options for `lifeline help NAME` */
 	cli_run_fn run;
+	cli_check_fn check;    /* NULL, or more usage checks (see cli_check_fn) */
 	const struct cli_option *options; /* NULL, or ended by {NULL} */
 	int min_args;          /* positional arguments, at least... */
 	int max_args;          /* ...and at most; -1 for no limit */
@@ -133,10 +143,11 @@ bool cli_is_group(const struct cli_command *table, size_t n, int nwords, char **
 /* ---- parsing a command's arguments ---- */
 
 /*
- * Parse argv (what follows the command words) against cmd. On success fills
- * *out (free with cli_args_free) and returns 0; when --help is among the
- * options, out->help is set and nothing else is checked. On a usage error
- * returns LL_EINVAL with *err filled, or LL_ENOMEM; *out is then empty.
+ * Parse argv (what follows the command words) against cmd, then run the
+ * row's check. On success fills *out (free with cli_args_free) and returns
+ * 0; when --help is among the options, out->help is set and nothing else is
+ * checked. On a usage error returns LL_EINVAL with *err filled, or
+ * LL_ENOMEM; *out is then empty.
  */
 int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 	struct cli_args *out, struct cli_error *err) LL_MUST_CHECK;
@@ -163,12 +174,38 @@ void cli_print_help(FILE *f, const struct cli_command *cmd);
 void cli_print_list(FILE *f, const struct cli_command *table, size_t n, int nwords,
 	char **words);
 
+/* ---- text for people ---- */
+
+/*
+ * How many terminal columns a UTF-8 text takes: two for a CJK (wide or
+ * full-width) character, none for a combining mark, one for anything else,
+ * including a byte that is not UTF-8.
+ */
+size_t cli_text_width(const char *text);
+
+/*
+ * A table printed with its columns padded to the widest cell (by
+ * cli_text_width), two spaces apart; the last column is not padded. Cells
+ * are copied, filled row by row, left to right. Allocation failures are kept
+ * until cli_table_print(), which then prints nothing and returns LL_ENOMEM.
+ */
+struct cli_table;
+struct cli_table *cli_table_new(size_t ncols);              /* NULL when out of memory */
+void cli_table_add(struct cli_table *t, const char *cell);  /* NULL is an empty cell */
+void cli_table_addf(struct cli_table *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+size_t cli_table_rows(const struct cli_table *t);           /* complete rows so far */
+int cli_table_print(FILE *f, const struct cli_table *t, const char *indent) LL_MUST_CHECK;
+void cli_table_free(struct cli_table *t);                   /* accepts NULL */
+
 /* ---- reporting ---- */
 
 /* "lifeline: MESSAGE" and a newline on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The report of a parse error, with the usage line, on stderr. */
 void cli_report_usage(const struct cli_command *cmd, const struct cli_error *err);
+/* Fill *err for a check function and return LL_EINVAL. */
+int cli_usage_error(struct cli_error *err, enum i18n_msg msg, const char *arg);
 /* Print JSON on stdout, indented, with a final newline. */
 void cli_print_json(const json_t *json);
 /* "nurse（护士，ward-3）" for a user object of the API; into buf. */

@@ -2,6 +2,8 @@
 
 #include <event2/buffer.h>
 
+#include "clock.h"
+#include "config.h"
 #include "db.h"
 #include "lease.h"
 #include "lifeline_build.h"
@@ -78,9 +80,26 @@ static void handle_routes(http_ctx *ctx)
 	http_reply_json(ctx, 200, json_pack("{s:o}", "routes", http_server_routes_json(sys->srv)));
 }
 
+static void handle_test_clock(http_ctx *ctx)
+{
+	char buf[40];
+
+	if (!http_ctx_env(ctx)->cfg->test_clock) {
+		http_reply_error(ctx, 404, "not_found", NULL, "no such resource: %s",
+			"/api/v1/test/clock");
+		return;
+	}
+	clock_advance(json_integer_value(json_object_get(http_ctx_body(ctx), "advance_ms")));
+	http_reply_json(ctx, 200, json_pack("{s:s, s:I}",
+		"now", clock_format_ms(clock_now_ms(), buf, sizeof(buf)),
+		"offset_ms", (json_int_t)clock_offset_ms()));
+}
+
 static const struct http_route system_routes[] = {
 	{ "GET", "/api/v1/health", handle_health, 0, HTTP_PUBLIC, NULL, NULL },
 	{ "GET", "/metrics", handle_metrics, 0, HTTP_PUBLIC, NULL, NULL },
+	{ "POST", "/api/v1/test/clock", handle_test_clock, ROLE_BIT(ROLE_ADMIN), 0, "api/test-clock",
+		NULL },
 	{ "GET", "/api/v1/routes", handle_routes, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_IT), 0, NULL,
 		NULL },
 };

@@ -167,6 +167,32 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 			}
 		}
 	}
+	cfg->test_clock = json_is_true(lookup(root, "/testing/clock_control"));
+	if (json_object_get(root, "monitor")) {
+		char monitor_path[4096];
+		jsonschema *ms = NULL;
+
+		jsonschema_free(schema);
+		schema = NULL;
+		snprintf(monitor_path, sizeof(monitor_path), "%s/monitor.schema.json",
+			config_default_schema_dir());
+		rc = jsonschema_load_file(monitor_path, &ms, &serr);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: %s", monitor_path, serr.message);
+			goto fail;
+		}
+		schema = ms;
+		if (!jsonschema_validate(schema, json_object_get(root, "monitor"), &serr)) {
+			char pointer[300];
+
+			snprintf(pointer, sizeof(pointer), "/monitor%s", serr.pointer);
+			snprintf(err, errlen, "%s:%d: %s: %s", path, pointer_line(path, pointer), pointer,
+				serr.message);
+			rc = LL_EINVAL;
+			goto fail;
+		}
+	}
+	cfg->doc = json_incref(root);
 	jsonschema_free(schema);
 	json_decref(root);
 	*out = cfg;
@@ -186,6 +212,7 @@ void config_free(struct config *cfg)
 		if (cfg_keys[i].type == CFG_STR)
 			free(*(char **)((char *)cfg + cfg_keys[i].offset));
 	free(cfg->path);
+	json_decref(cfg->doc);
 	free(cfg);
 }
 

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "errors.h"
 
 struct config {
@@ -39,6 +41,10 @@ struct config {
 	/* misc */
 	int workers;
 	char *log_level;
+	bool test_clock;   /* testing.clock_control: POST /api/v1/test/clock allowed */
+	/* The whole document, for the sections their modules read themselves
+	 * (monitor, incident). Not reloadable. */
+	json_t *doc;
 };
 
 /* Directory of the JSON Schemas when the config does not say (env LIFELINE_SCHEMA_DIR, else the source tree). */

@@ -24,7 +24,9 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "events.h"
 #include "http.h"
+#include "incident.h"
 #include "lease.h"
 #include "lifeline_build.h"
 #include "log.h"
@@ -44,6 +46,8 @@ struct lifelined {
 	struct auth *auth;
 	struct lease *lease;
 	http_server *http;
+	struct events *events;
+	struct incident *incident;
 	struct api_system sys;
 	struct event *sig_term, *sig_int, *sig_hup, *janitor;
 	bool is_leader;
@@ -266,8 +270,11 @@ static void lifelined_stop(struct lifelined *d)
 		event_free(d->sig_hup);
 	work_pool_free(d->work);
 	lease_stop(d->lease);
+	incident_stop(d->incident);
 	db_pool_free(d->db);
+	events_free(d->events);
 	http_server_free(d->http);
+	incident_free(d->incident);
 	lease_free(d->lease);
 	auth_free(d->auth);
 	audit_free(d->audit);
@@ -344,8 +351,18 @@ static int lifelined_run(struct lifelined *d)
 	if (http_server_new(&env, &d->http) != 0)
 		return 1;
 	d->sys.lease = d->lease;
-	if (api_system_add_routes(&d->sys, d->http) != 0 || auth_add_routes(d->auth, d->http) != 0)
+	if (events_new(d->base, &d->events) != 0)
 		return 1;
+	if (incident_new(&env, d->events, d->cfg->doc, &d->incident, err, sizeof(err)) != 0) {
+		log_error("bad configuration: %s", err);
+		return 1;
+	}
+	if (api_system_add_routes(&d->sys, d->http) != 0 || auth_add_routes(d->auth, d->http) != 0 ||
+		events_add_routes(d->events, d->http) != 0 ||
+		incident_add_routes(d->incident, d->http) != 0)
+		return 1;
+	if (d->cfg->test_clock)
+		log_warn("testing.clock_control is on: admins can move this server's clock");
 	if (http_server_listen(d->http, d->cfg->listen_host, d->cfg->listen_port, &port) != 0) {
 		log_error("cannot listen on %s:%d: %s (is another lifelined running?)",
 			d->cfg->listen_host, d->cfg->listen_port, strerror(errno));

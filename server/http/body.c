@@ -52,8 +52,9 @@ int body_parse(const char *content_type, const char *data, size_t len,
 	if (schema) {
 		jsonschema_error serr;
 
-		if (!doc)
-			return fail(err, 400, "body_required", NULL, "this request needs a JSON body");
+		/* No body is an empty object: optional fields pass, required ones are named. */
+		if (!doc && !(doc = json_object()))
+			return fail(err, 500, "internal", NULL, "out of memory");
 		if (!jsonschema_validate(schema, doc, &serr)) {
 			char msg[400];
 

@@ -337,6 +337,19 @@ static void finish(http_ctx *ctx, int status, const char *content_type, struct e
 	ctx_free(ctx);
 }
 
+struct evhttp_request *http_ctx_detach(http_ctx *ctx, int status)
+{
+	struct evhttp_request *req = ctx->req;
+	http_server *srv = ctx->srv;
+	double secs = elapsed_s(&ctx->t0);
+
+	stats_observe(ctx->entry ? &ctx->entry->stats : &srv->unmatched, status, secs);
+	access_log_line(ctx, status, 0, secs);
+	srv->in_flight--;
+	ctx_free(ctx);
+	return req;
+}
+
 void http_reply_text(http_ctx *ctx, int status, const char *content_type, struct evbuffer *body)
 {
 	finish(ctx, status, content_type, body);
@@ -735,6 +748,12 @@ static void on_request(struct evhttp_request *req, void *arg)
 		while (*t == ' ')
 			t++;
 		if (strlen(t) < sizeof(ctx->token))
+			snprintf(ctx->token, sizeof(ctx->token), "%s", t);
+	}
+	if (!ctx->token[0] && (ctx->entry->route->flags & HTTP_STREAM)) {
+		const char *t = http_ctx_query(ctx, "token");
+
+		if (t && strlen(t) < sizeof(ctx->token))
 			snprintf(ctx->token, sizeof(ctx->token), "%s", t);
 	}
 	if (ctx->entry->route->flags & HTTP_PUBLIC) {

@@ -28,6 +28,7 @@
 
 struct event_base;
 struct evbuffer;
+struct evhttp_request;
 struct config;
 struct db_pool;
 struct work_pool;
@@ -121,6 +122,13 @@ const char *http_ctx_token(http_ctx *ctx);       /* the bearer token, or NULL */
 void http_ctx_audit(http_ctx *ctx, const char *object_type, const char *object_id, json_t *detail);
 /* Name the actor for public write routes (login: the user name tried). */
 void http_ctx_audit_actor(http_ctx *ctx, int64_t id, const char *name);
+
+/*
+ * Take the raw request over (event streams): the request is counted and
+ * logged with status now, ctx is freed, and the caller answers it with
+ * evhttp_send_reply_start/chunk/end.
+ */
+struct evhttp_request *http_ctx_detach(http_ctx *ctx, int status);
 
 /* Answers. Each frees ctx. body is stolen. */
 void http_reply_json(http_ctx *ctx, int status, json_t *body);

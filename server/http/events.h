@@ -1,0 +1,35 @@
+/*
+ * events — GET /api/v1/events: every state change as Server-Sent Events.
+ *
+ * A change is published once (events_publish) and written to every open
+ * stream as "id: N / event: TYPE / data: JSON". Streams get a comment line
+ * every 15 s so that proxies keep them open and dead clients are noticed;
+ * a client whose connection is gone is dropped on the next write.
+ * Browsers' EventSource cannot send headers, so this route also accepts the
+ * token as ?token=.
+ *
+ * This instance's changes only: clients of a standby see the leader's
+ * changes when they poll the API (fan-out through LISTEN/NOTIFY is a later
+ * step).
+ */
+#pragma once
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "http.h"
+
+struct event_base;
+struct events;
+
+int events_new(struct event_base *base, struct events **out) LL_MUST_CHECK;
+/* Ends every stream; call before http_server_free(). */
+void events_free(struct events *ev);
+
+int events_add_routes(struct events *ev, http_server *srv) LL_MUST_CHECK;
+
+/* data is borrowed. */
+void events_publish(struct events *ev, const char *type, json_t *data);
+
+/* Open streams (metrics). */
+size_t events_clients(const struct events *ev);
