@@ -1,5 +1,6 @@
 /*
- * cmd_auth — the commands about who you are: login, logout, status.
+ * cmd_auth — the commands about who you are: login, logout (cmd_auth.c),
+ * status (cmd_status.c, which also shows the HIS targets and open outages).
  *
  * Handlers of the command table (commands.c); each returns an enum cli_exit.
  */

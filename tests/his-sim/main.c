@@ -1,6 +1,7 @@
 /*
  * his-sim — the bundled HIS simulator: start-up, command line, state file,
- * signals. The simulated targets live in sim.c, the control API in control.c.
+ * signals. The simulated targets live in sim.c (their HL7 MLLP side in
+ * mllp.c), the control API in control.c.
  *
  * Exit codes: 0 stopped by SIGTERM/SIGINT (or --help/--version), 1 could not
  * start (a port taken, the state file not writable), 2 usage error.
@@ -30,6 +31,8 @@ struct main_opts {
 	int control_port;
 	struct sim_target_spec targets[SIM_TARGETS_MAX];
 	size_t n_targets;
+	const char *mllp;   /* --mllp as given, applied once the targets are known */
+	bool no_mllp;
 	const char *state_file;
 	uint64_t seed;
 };
@@ -38,18 +41,24 @@ static void main_usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: his-sim [--control HOST:PORT] [--targets NAME=PORT,...]\n"
+	    "               [--mllp NAME=PORT,... | --no-mllp]\n"
 	    "               [--state-file FILE] [--seed N] [--version] [--help]\n"
 	    "\n"
 	    "Simulates a hospital HIS for Lifeline: each target (subsystem) answers\n"
-	    "GET /health on its own port of 127.0.0.1, and a control API makes targets\n"
-	    "go down, come up, turn slow or flaky.\n"
+	    "GET /health on its own port of 127.0.0.1, and HL7 v2 messages over MLLP\n"
+	    "with an ACK on another; a control API makes targets go down, come up,\n"
+	    "turn slow or flaky (both sides of a target alike).\n"
 	    "\n"
 	    "  --control HOST:PORT   control API address (default 127.0.0.1:0)\n"
 	    "  --targets LIST        the targets to simulate, NAME=PORT or NAME (port 0:\n"
 	    "                        the kernel chooses), comma-separated (default\n"
 	    "                        his-core,his-db,lis,pacs,emr,insurance, all port 0)\n"
-	    "  --state-file FILE     once listening, write {\"pid\",\"control\",\"targets\"}\n"
-	    "                        there as JSON (atomically), removed on exit\n"
+	    "  --mllp LIST           the targets with an MLLP listener, NAME=PORT or NAME\n"
+	    "                        (port 0: the kernel chooses), comma-separated\n"
+	    "                        (default: every target, port 0)\n"
+	    "  --no-mllp             no MLLP listener at all\n"
+	    "  --state-file FILE     once listening, write {\"pid\",\"control\",\"targets\",\n"
+	    "                        \"mllp\"} there as JSON (atomically), removed on exit\n"
 	    "  --seed N              default seed of /control/flaky (default %d)\n"
 	    "  --version             print the version and exit\n"
 	    "  --help                print this help and exit\n"
@@ -107,19 +116,44 @@ static int main_add_target(struct main_opts *o, const char *name, int port)
 	}
 	snprintf(o->targets[o->n_targets].name, sizeof(o->targets[0].name), "%s", name);
 	o->targets[o->n_targets].port = port;
+	o->targets[o->n_targets].mllp_port = -1;
 	o->n_targets++;
 	return 0;
 }
 
-/* "his-core=18001,lis=18002,pacs" */
-static int main_parse_targets(struct main_opts *o, const char *arg)
+typedef int (*main_add_fn)(struct main_opts *o, const char *name, int port);
+
+/* Gives every mllp_port named in --mllp; the others get none (-1). */
+static int main_add_mllp(struct main_opts *o, const char *name, int port)
+{
+	struct sim_target_spec *found = NULL;
+
+	for (size_t i = 0; i < o->n_targets; i++) {
+		struct sim_target_spec *t = &o->targets[i];
+
+		if (strcmp(t->name, name) == 0)
+			found = t;
+		if (port != 0 && (t->port == port || t->mllp_port == port))
+			return main_usage_error("--mllp: port %d is given twice", port);
+	}
+	if (found == NULL)
+		return main_usage_error("--mllp: '%s' is not a target (see --targets)", name);
+	if (found->mllp_port >= 0)
+		return main_usage_error("--mllp: '%s' is named twice", name);
+	found->mllp_port = port;
+	return 0;
+}
+
+/* "his-core=18001,lis=18002,pacs": calls add for each item, port 0 when not given. */
+static int main_parse_list(struct main_opts *o, const char *opt, const char *arg,
+    main_add_fn add)
 {
 	char *copy = strdup(arg), *save = NULL, *item;
+	size_t n = 0;
 	int rc = 0;
 
 	if (copy == NULL)
 		return main_usage_error("out of memory");
-	o->n_targets = 0;
 	for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
 	    item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
@@ -128,16 +162,29 @@ static int main_parse_targets(struct main_opts *o, const char *arg)
 		if (eq != NULL) {
 			*eq = '\0';
 			if (simnet_parse_port(eq + 1, &port) != 0) {
-				rc = main_usage_error("--targets: bad port '%s' for %s", eq + 1, item);
+				rc = main_usage_error("%s: bad port '%s' for %s", opt, eq + 1, item);
 				break;
 			}
 		}
-		rc = main_add_target(o, item, port);
+		rc = add(o, item, port);
+		n++;
 	}
 	free(copy);
-	if (rc == 0 && o->n_targets == 0)
-		rc = main_usage_error("--targets: name at least one target");
+	if (rc == 0 && n == 0)
+		rc = main_usage_error("%s: name at least one target", opt);
 	return rc;
+}
+
+/* The MLLP ports, once --targets is known whatever the order of the options. */
+static int main_apply_mllp(struct main_opts *o)
+{
+	if (o->no_mllp && o->mllp != NULL)
+		return main_usage_error("--mllp and --no-mllp contradict each other");
+	for (size_t i = 0; i < o->n_targets; i++)
+		o->targets[i].mllp_port = o->no_mllp || o->mllp != NULL ? -1 : 0;
+	if (o->mllp == NULL)
+		return 0;
+	return main_parse_list(o, "--mllp", o->mllp, main_add_mllp);
 }
 
 /* 1: stop with 0 (help, version); 0: run; -1: usage error. */
@@ -146,6 +193,8 @@ static int main_parse_args(struct main_opts *o, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "control", required_argument, NULL, 'c' },
 		{ "targets", required_argument, NULL, 't' },
+		{ "mllp", required_argument, NULL, 'm' },
+		{ "no-mllp", no_argument, NULL, 'M' },
 		{ "state-file", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'V' },
@@ -169,8 +218,15 @@ static int main_parse_args(struct main_opts *o, int argc, char **argv)
 				return main_usage_error("--control wants HOST:PORT, not '%s'", optarg);
 			break;
 		case 't':
-			if (main_parse_targets(o, optarg) != 0)
+			o->n_targets = 0;
+			if (main_parse_list(o, "--targets", optarg, main_add_target) != 0)
 				return -1;
+			break;
+		case 'm':
+			o->mllp = optarg;
+			break;
+		case 'M':
+			o->no_mllp = true;
 			break;
 		case 's':
 			if (optarg[0] == '\0')
@@ -193,14 +249,14 @@ static int main_parse_args(struct main_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		return main_usage_error("unexpected argument '%s'", argv[optind]);
-	return 0;
+	return main_apply_mllp(o);
 }
 
 /* Writes the state file through a temporary file and rename(), so a reader never sees half. */
 static int main_write_state(const char *path, struct sim *sim, int control_port,
     char *err, size_t errlen)
 {
-	json_t *targets = json_object(), *state = NULL;
+	json_t *targets = json_object(), *mllp = json_object(), *state = NULL;
 	char tmp[4096];
 	FILE *f = NULL;
 	int rc = -1;
@@ -214,9 +270,22 @@ static int main_write_state(const char *path, struct sim *sim, int control_port,
 			targets = NULL;
 		}
 	}
-	if (targets != NULL)
-		state = json_pack("{s:I, s:i, s:o}", "pid", (json_int_t)getpid(),
-		    "control", control_port, "targets", targets);
+	for (size_t i = 0; mllp != NULL && i < sim_target_count(sim); i++) {
+		struct sim_target *t = sim_target_at(sim, i);
+
+		if (sim_target_mllp_port(t) >= 0 && json_object_set_new(mllp, sim_target_name(t),
+		    json_integer(sim_target_mllp_port(t))) != 0) {
+			json_decref(mllp);
+			mllp = NULL;
+		}
+	}
+	if (targets != NULL && mllp != NULL)
+		state = json_pack("{s:I, s:i, s:o, s:o}", "pid", (json_int_t)getpid(),
+		    "control", control_port, "targets", targets, "mllp", mllp);
+	else {
+		json_decref(targets);
+		json_decref(mllp);
+	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "state file name too long");
 		goto out;
@@ -290,7 +359,7 @@ int main(int argc, char **argv)
 	}
 	sim = sim_new(base, opts.targets, opts.n_targets, opts.seed, err, sizeof(err));
 	if (sim == NULL) {
-		fprintf(stderr, "his-sim: %s; choose other ports with --targets\n", err);
+		fprintf(stderr, "his-sim: %s; choose other ports with --targets or --mllp\n", err);
 		goto out;
 	}
 	control = control_new(base, sim, opts.control_host, opts.control_port, err, sizeof(err));
@@ -302,6 +371,9 @@ int main(int argc, char **argv)
 		struct sim_target *t = sim_target_at(sim, i);
 		fprintf(stderr, "his-sim: target %s on http://127.0.0.1:%d/\n",
 		    sim_target_name(t), sim_target_port(t));
+		if (sim_target_mllp_port(t) >= 0)
+			fprintf(stderr, "his-sim: target %s MLLP on 127.0.0.1:%d\n",
+			    sim_target_name(t), sim_target_mllp_port(t));
 	}
 	if (opts.state_file != NULL &&
 	    main_write_state(opts.state_file, sim, control_port(control), err, sizeof(err)) != 0) {

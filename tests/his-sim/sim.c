@@ -12,6 +12,7 @@
 #include <event2/http.h>
 
 #include "health.h"
+#include "mllp.h"
 #include "reply.h"
 #include "simnet.h"
 
@@ -28,6 +29,7 @@ const size_t sim_default_target_count =
 static const char *const sim_counter_names[SIM_RX_COUNT_] = {
 	[SIM_RX_HEALTH] = "health",
 	[SIM_RX_NOT_FOUND] = "not_found",
+	[SIM_RX_MLLP] = "mllp",
 };
 
 static const struct sim_route {
@@ -54,6 +56,7 @@ struct sim_target {
 	char name[SIM_NAME_MAX + 1];
 	int port;                  /* the bound port, kept while refused */
 	struct evhttp *http;       /* NULL while refused */
+	struct mllp *mllp;         /* NULL: no MLLP side */
 	enum sim_mode mode;
 	unsigned slow_ms;
 	double flaky_p;            /* 0: not flaky */
@@ -71,6 +74,7 @@ struct sim_target {
 struct sim {
 	struct event_base *base;
 	uint64_t seed;
+	uint64_t last_id;
 	size_t n;
 	struct sim_target *targets;
 	uint64_t received[SIM_RX_COUNT_];
@@ -356,6 +360,23 @@ static void sim_target_close(struct sim_target *t)
 		evhttp_free(t->http);
 		t->http = NULL;
 	}
+	if (t->mllp != NULL)
+		mllp_close(t->mllp);
+}
+
+/* Both listeners, or neither. */
+static int sim_target_open(struct sim_target *t, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (sim_target_listen(t, err, errlen) != 0)
+		return -1;
+	if (t->mllp != NULL && mllp_listen(t->mllp, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s MLLP: %s", t->name, why);
+		sim_target_close(t);
+		return -1;
+	}
+	return 0;
 }
 
 int sim_target_set_mode(struct sim_target *t, enum sim_mode mode, char *err, size_t errlen)
@@ -367,10 +388,12 @@ int sim_target_set_mode(struct sim_target *t, enum sim_mode mode, char *err, siz
 	if (mode == SIM_MODE_REFUSE) {
 		sim_target_close(t);
 	} else if (old == SIM_MODE_REFUSE) {
-		if (sim_target_listen(t, err, errlen) != 0)
+		if (sim_target_open(t, err, errlen) != 0)
 			return -1;
 	} else if (old == SIM_MODE_HANG) {
 		sim_pending_drop_all(t, true);
+		if (t->mllp != NULL)
+			mllp_release_held(t->mllp);
 	}
 	t->mode = mode;
 	fprintf(stderr, "his-sim: %s is %s (mode %s)\n", t->name,
@@ -404,6 +427,8 @@ int sim_target_reset(struct sim_target *t, char *err, size_t errlen)
 	if (sim_target_up(t, err, errlen) != 0)
 		return -1;
 	t->requests = t->answered = t->failures_injected = t->hung = 0;
+	if (t->mllp != NULL)
+		mllp_reset_counters(t->mllp);
 	return 0;
 }
 
@@ -441,6 +466,15 @@ struct sim *sim_new(struct event_base *base, const struct sim_target_spec *specs
 		sim->n = i + 1;
 		if (sim_target_listen(t, err, errlen) != 0)
 			goto fail;
+		if (specs[i].mllp_port >= 0) {
+			char why[256];
+
+			t->mllp = mllp_new(t, base, specs[i].mllp_port, why, sizeof(why));
+			if (t->mllp == NULL) {
+				snprintf(err, errlen, "%s MLLP: %s", t->name, why);
+				goto fail;
+			}
+		}
 	}
 	return sim;
 oom:
@@ -454,8 +488,10 @@ void sim_free(struct sim *sim)
 {
 	if (sim == NULL)
 		return;
-	for (size_t i = 0; i < sim->n; i++)
+	for (size_t i = 0; i < sim->n; i++) {
 		sim_target_close(&sim->targets[i]);
+		mllp_free(sim->targets[i].mllp);
+	}
 	free(sim->targets);
 	free(sim);
 }
@@ -465,6 +501,9 @@ struct sim_target *sim_target_at(struct sim *sim, size_t i) { return &sim->targe
 uint64_t sim_default_seed(const struct sim *sim) { return sim->seed; }
 const char *sim_target_name(const struct sim_target *t) { return t->name; }
 int sim_target_port(const struct sim_target *t) { return t->port; }
+int sim_target_mllp_port(const struct sim_target *t) { return t->mllp ? mllp_port(t->mllp) : -1; }
+unsigned sim_target_slow_ms(const struct sim_target *t) { return t->slow_ms; }
+uint64_t sim_next_id(struct sim *sim) { return ++sim->last_id; }
 struct sim *sim_target_sim(struct sim_target *t) { return t->sim; }
 enum sim_mode sim_target_mode(const struct sim_target *t) { return t->mode; }
 
@@ -483,13 +522,37 @@ void sim_count(struct sim *sim, enum sim_counter counter)
 		sim->received[counter]++;
 }
 
+/* The MLLP side's keys, added to the target's object; -1 on OOM. */
+static int sim_target_mllp_json(const struct sim_target *t, json_t *obj)
+{
+	struct mllp_stats st;
+	json_t *mllp;
+
+	mllp_get_stats(t->mllp, &st);
+	mllp = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "mllp_port", t->mllp != NULL ? json_integer(mllp_port(t->mllp)) : json_null(),
+	    "mllp_requests", (json_int_t)st.requests,
+	    "mllp_answered", (json_int_t)st.answered,
+	    "mllp_failures_injected", (json_int_t)st.failures_injected,
+	    "mllp_hung", (json_int_t)st.hung,
+	    "mllp_hanging", (json_int_t)st.hanging,
+	    "mllp_delayed", (json_int_t)st.delayed,
+	    "mllp_connections", (json_int_t)st.connections);
+	if (mllp == NULL || json_object_update(obj, mllp) != 0) {
+		json_decref(mllp);
+		return -1;
+	}
+	json_decref(mllp);
+	return 0;
+}
+
 json_t *sim_target_json(const struct sim_target *t)
 {
-	json_t *flaky = json_null();
+	json_t *flaky = json_null(), *obj;
 
 	if (t->flaky_p > 0.0)
 		flaky = json_pack("{s:f, s:I}", "p", t->flaky_p, "seed", (json_int_t)t->flaky_seed);
-	return json_pack("{s:s, s:s, s:i, s:I, s:o?, s:I, s:I, s:I, s:I, s:I, s:I}",
+	obj = json_pack("{s:s, s:s, s:i, s:I, s:o?, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "state", t->mode == SIM_MODE_NORMAL ? "up" : "down",
 	    "mode", sim_mode_name(t->mode),
 	    "port", t->port,
@@ -501,6 +564,11 @@ json_t *sim_target_json(const struct sim_target *t)
 	    "hung", (json_int_t)t->hung,
 	    "hanging", (json_int_t)t->hanging,
 	    "delayed", (json_int_t)t->delayed);
+	if (obj != NULL && sim_target_mllp_json(t, obj) != 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
 }
 
 json_t *sim_received_json(const struct sim *sim)

@@ -2,14 +2,17 @@
  * sim — the simulated HIS subsystems ("targets") and their fault modes.
  *
  * A target (his-core, his-db, lis, ...) is one HTTP listener on 127.0.0.1
- * with its own port. Every request to it goes through one pipeline:
+ * with its own port, and optionally an HL7 v2 MLLP listener on another
+ * (mllp.c). Every HTTP request to it goes through one pipeline:
  *
  *   count it -> inject a fault (down 503, hang, flaky) -> route it to a
  *   handler (health.c today; FHIR later) -> answer, after slow_ms if set.
  *
  * Handlers never see faults or delays: they fill a struct sim_answer and sim
- * delivers it. Protocols that are not HTTP (HL7 MLLP, later) can ask
- * sim_target_fault() for the same decision.
+ * delivers it. The MLLP side runs the same pipeline in mllp.c and asks
+ * sim_target_fault() for the same decision, from the same PRNG: a fault
+ * mode applies to both sides of a target (down 503 and flaky answer an HL7
+ * AE there, refuse closes both listeners).
  *
  * Glossary
  *   state   "up" when mode is normal, else "down".
@@ -25,9 +28,9 @@
  *           delayed (answer ready, timer running). sim owns pending requests
  *           and releases every one of them before its evhttp is freed.
  *
- * Ownership: struct sim owns its targets, their evhttp servers and pending
- * requests; sim_free() releases everything. Target pointers stay valid until
- * sim_free().
+ * Ownership: struct sim owns its targets, their evhttp servers, pending
+ * requests and MLLP sides; sim_free() releases everything. Target pointers
+ * stay valid until sim_free().
  */
 #pragma once
 
@@ -66,12 +69,14 @@ enum sim_fault {
 enum sim_counter {
 	SIM_RX_HEALTH,
 	SIM_RX_NOT_FOUND,
+	SIM_RX_MLLP,      /* HL7 messages past fault injection, whatever their ACK */
 	SIM_RX_COUNT_
 };
 
 struct sim_target_spec {
 	char name[SIM_NAME_MAX + 1];
-	int port; /* 0: the kernel chooses */
+	int port;      /* 0: the kernel chooses */
+	int mllp_port; /* the MLLP listener's: 0 the kernel chooses, -1 none */
 };
 
 /* What a handler answers; body is owned by the answer (NULL: no body). */
@@ -111,16 +116,22 @@ struct sim_target *sim_target_at(struct sim *sim, size_t i);
 struct sim_target *sim_target_find(struct sim *sim, const char *name);
 uint64_t sim_default_seed(const struct sim *sim);
 void sim_count(struct sim *sim, enum sim_counter counter);
+/* 1, 2, 3, ...: unique ids for this process (HL7 ACK control ids). */
+uint64_t sim_next_id(struct sim *sim);
 
 const char *sim_target_name(const struct sim_target *t);
 int sim_target_port(const struct sim_target *t);
+/* The MLLP listener's port (kept while refused), or -1 when t has none. */
+int sim_target_mllp_port(const struct sim_target *t);
+unsigned sim_target_slow_ms(const struct sim_target *t);
 struct sim *sim_target_sim(struct sim_target *t);
 enum sim_mode sim_target_mode(const struct sim_target *t);
 
 /*
  * The one function that changes a target's mode. Leaving refuse binds the
- * same port again; that can fail (someone else took the port), and then the
- * target stays refused and err says why.
+ * same ports (HTTP and MLLP) again; that can fail (someone else took a
+ * port), and then the target stays refused, both listeners closed, and err
+ * says why.
  */
 __attribute__((warn_unused_result))
 int sim_target_set_mode(struct sim_target *t, enum sim_mode mode, char *err, size_t errlen);
@@ -137,7 +148,7 @@ int sim_target_reset(struct sim_target *t, char *err, size_t errlen);
 /* Zeroes the "received" counters. */
 void sim_reset_received(struct sim *sim);
 
-/* Draws the fault for one request (advances the flaky PRNG when flaky). */
+/* Draws the fault for one request, HTTP or MLLP (advances the flaky PRNG when flaky). */
 enum sim_fault sim_target_fault(struct sim_target *t);
 
 /* The target's state as a new JSON object (see control.h for its shape). */
