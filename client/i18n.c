@@ -206,10 +206,15 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 		"show the server's state and who is logged in"},
 	[I18N_STATUS_HELP] = {
 		"显示服务器地址、版本、节点角色、数据库是否可用，以及当前令牌对应的用户。\n"
+		"已登录时还显示各 HIS 系统的监测状态和进行中的故障：等级、状态、断点、\n"
+		"已持续时间、下一个转手工阈值及倒计时、手工运行开始时间；演练标为“演练 DRILL”。\n"
 		"不需要登录。连不上服务器时退出码为 3。\n",
 		"Show the server URL, its version and node role, whether its database is up,\n"
-		"and who the current token belongs to. Needs no login. Exit status 3 when\n"
-		"the server cannot be reached.\n"},
+		"and who the current token belongs to. Logged in, also the state of each\n"
+		"monitored HIS target and the open outages: level, status, breakpoint, time\n"
+		"elapsed, the next switch-to-paper threshold and the time left to it, the\n"
+		"manual start; a drill is marked \"演练 DRILL\". Needs no login. Exit status 3\n"
+		"when the server cannot be reached.\n"},
 	[I18N_STATUS_SERVER] = {"服务器：%s（版本 %s，%s）\n", "Server:   %s (version %s, %s)\n"},
 	[I18N_STATUS_DB] = {"数据库：%s\n", "Database: %s\n"},
 	[I18N_STATUS_STATE] = {"状态：%s\n", "State:    %s\n"},
@@ -228,6 +233,338 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 	[I18N_NODE_STANDBY] = {"备用节点", "standby"},
 	[I18N_DB_OK] = {"正常", "ok"},
 	[I18N_DB_DOWN] = {"不可用", "down"},
+	[I18N_STATUS_TARGETS] = {"HIS 系统：\n", "HIS targets:\n"},
+	[I18N_STATUS_NO_TARGETS] = {"HIS 系统：未配置监测目标\n", "HIS targets: none monitored\n"},
+	[I18N_STATUS_TARGETS_FORBIDDEN] = {
+		"HIS 系统：当前用户无权查看\n",
+		"HIS targets: not visible to this user\n"},
+	[I18N_STATUS_TARGETS_FAILED] = {"HIS 系统：无法获取\n", "HIS targets: unknown\n"},
+	[I18N_STATUS_NO_OUTAGE] = {"当前故障：无\n", "Outage:   none open\n"},
+	[I18N_STATUS_OUTAGES_FORBIDDEN] = {
+		"当前故障：当前用户无权查看\n",
+		"Outage:   not visible to this user\n"},
+	[I18N_STATUS_OUTAGES_FAILED] = {"当前故障：无法获取\n", "Outage:   unknown\n"},
+	[I18N_TARGET_CORE] = {"（核心）", " (core)"},
+	[I18N_TARGET_SINCE] = {"自 %s", "since %s"},
+	[I18N_TARGET_AFFECTED] = {"受 %s 影响", "affected by %s"},
+	[I18N_TARGET_FLAPPING] = {"时好时坏", "flapping"},
+
+	/* ---- outage words ---- */
+	[I18N_LEVEL_1] = {"一级（全网瘫痪）", "level 1 (network paralysis)"},
+	[I18N_LEVEL_2] = {"二级（局部故障）", "level 2 (local fault)"},
+	[I18N_LEVEL_3] = {"三级（操作失误）", "level 3 (operator error)"},
+	[I18N_LEVEL_OTHER] = {"其他（医保线路）", "other (medical-insurance line)"},
+	[I18N_OSTATUS_SUSPECTED] = {"疑似", "suspected"},
+	[I18N_OSTATUS_CONFIRMED] = {"已确认", "confirmed"},
+	[I18N_OSTATUS_MANUAL] = {"手工运行中", "on paper"},
+	[I18N_OSTATUS_RECOVERING] = {"恢复中", "recovering"},
+	[I18N_OSTATUS_RESOLVED] = {"已恢复", "resolved"},
+	[I18N_OSTATUS_REVIEWED] = {"已复盘", "reviewed"},
+	[I18N_OSTATUS_DISMISSED] = {"已撤销", "dismissed"},
+	[I18N_TIER_30M] = {"30 分钟", "30 min"},
+	[I18N_TIER_6H] = {"6 小时", "6 h"},
+	[I18N_TIER_24H] = {"24 小时", "24 h"},
+	[I18N_TIER_30M_WHO] = {
+		"门诊挂号、住院登记、门诊医生、药房转手工",
+		"outpatient registration, admission, outpatient doctors and pharmacy go to paper"},
+	[I18N_TIER_6H_WHO] = {
+		"住院医生、护士站、手术室、医技转手工",
+		"inpatient doctors, nurse stations, theatres and medical technology go to paper"},
+	[I18N_TIER_24H_WHO] = {"全院转手工", "the whole hospital goes to paper"},
+	[I18N_TIER_WITH_WHO] = {"%s（%s）", "%s (%s)"},
+	[I18N_EVENT_OPENED] = {"打开", "opened"},
+	[I18N_EVENT_DECLARED] = {"宣布", "declared"},
+	[I18N_EVENT_TARGET_DOWN] = {"系统中断", "target down"},
+	[I18N_EVENT_TARGET_UP] = {"系统恢复", "target up"},
+	[I18N_EVENT_CONFIRMED] = {"确认", "confirmed"},
+	[I18N_EVENT_LEVEL_CHANGED] = {"改等级", "level changed"},
+	[I18N_EVENT_MANUAL_START] = {"手工运行开始", "manual start"},
+	[I18N_EVENT_RECOVERY_STEP] = {"恢复步骤", "recovery step"},
+	[I18N_EVENT_PROBLEM_REPORT] = {"问题报告", "problem report"},
+	[I18N_EVENT_RECOVERING] = {"开始恢复", "recovering"},
+	[I18N_EVENT_RESOLVED] = {"已恢复", "resolved"},
+	[I18N_EVENT_DISMISSED] = {"撤销", "dismissed"},
+	[I18N_TSTATE_UNKNOWN] = {"未知", "unknown"},
+	[I18N_TSTATE_UP] = {"正常", "up"},
+	[I18N_TSTATE_SUSPECT] = {"可疑", "suspect"},
+	[I18N_TSTATE_DOWN] = {"中断", "down"},
+	[I18N_KIND_SLOW] = {"访问缓慢", "slow"},
+	[I18N_KIND_CANNOT_SAVE] = {"无法保存", "cannot save"},
+	[I18N_KIND_CANNOT_LOGIN] = {"无法登录", "cannot log in"},
+	[I18N_KIND_NETWORK] = {"网络不通", "network"},
+	[I18N_KIND_PROGRAM_ERROR] = {"程序出错", "program error"},
+	[I18N_KIND_OPERATOR_ERROR] = {"操作失误", "operator error"},
+	[I18N_KIND_OTHER] = {"其他", "other"},
+	[I18N_ACTOR_MONITOR] = {"自动监测", "monitor"},
+	[I18N_DUR_S] = {"%lld秒", "%llds"},
+	[I18N_DUR_MS] = {"%lld分%02lld秒", "%lldm %02llds"},
+	[I18N_DUR_HM] = {"%lld小时%02lld分", "%lldh %02lldm"},
+	[I18N_DUR_DH] = {"%lld天%lld小时", "%lldd %lldh"},
+	[I18N_YES] = {"是", "yes"},
+	[I18N_NO] = {"否", "no"},
+	[I18N_LIST_SEP] = {"、", ", "},
+
+	/* ---- showing outages ---- */
+	[I18N_OUTAGE_TITLE] = {"故障 #%s", "Outage #%s"},
+	/* Both languages on purpose: nobody may take a drill for the real thing. */
+	[I18N_OUTAGE_DRILL] = {"【演练 DRILL】", " [演练 DRILL]"},
+	[I18N_OUTAGE_TIME_SCALE] = {"（时间加速 ×%s）", " (time ×%s)"},
+	[I18N_OUTAGE_STATUS] = {"  状态：%s\n", "  Status:           %s\n"},
+	[I18N_OUTAGE_LEVEL] = {"  等级：%s\n", "  Level:            %s\n"},
+	[I18N_OUTAGE_LEVEL_PROPOSED] = {
+		"  等级：%s（系统建议，待信息科确认）\n",
+		"  Level:            %s (proposed, for IT to confirm)\n"},
+	[I18N_OUTAGE_LEVEL_OVERRIDDEN] = {
+		"  等级：%s（系统建议为%s）\n",
+		"  Level:            %s (the monitor proposed %s)\n"},
+	[I18N_OUTAGE_BREAKPOINT] = {"  断点：%s\n", "  Breakpoint:       %s\n"},
+	[I18N_OUTAGE_DETECTED] = {"  发现：%s（%s）\n", "  Detected:         %s (%s)\n"},
+	[I18N_OUTAGE_CONFIRMED_AT] = {"  确认：%s\n", "  Confirmed:        %s\n"},
+	[I18N_OUTAGE_ELAPSED] = {"  已持续：%s\n", "  Elapsed:          %s\n"},
+	[I18N_OUTAGE_DURATION] = {"  持续：%s\n", "  Lasted:           %s\n"},
+	[I18N_OUTAGE_NEXT] = {
+		"  下一阈值：%s，%s，还有 %s\n",
+		"  Next threshold:   %s at %s, in %s\n"},
+	[I18N_OUTAGE_NO_NEXT] = {
+		"  下一阈值：无（各阈值均已过）\n",
+		"  Next threshold:   none (every threshold has passed)\n"},
+	[I18N_OUTAGE_MANUAL_START] = {"  手工运行开始：%s\n", "  Manual start:     %s\n"},
+	[I18N_OUTAGE_MANUAL_NOT_YET] = {
+		"  手工运行开始：尚未宣布\n",
+		"  Manual start:     not announced yet\n"},
+	[I18N_OUTAGE_RECOVERING_AT] = {"  开始恢复：%s\n", "  Recovering since: %s\n"},
+	[I18N_OUTAGE_RESOLVED_AT] = {"  结束：%s\n", "  Closed:           %s\n"},
+	[I18N_OUTAGE_REASON] = {"  原因：%s\n", "  Reason:           %s\n"},
+	[I18N_OUTAGE_TARGETS] = {"  涉及系统：%s\n", "  Targets:          %s\n"},
+	[I18N_OUTAGE_REPORTS] = {"  问题报告：%lld 条\n", "  Problem reports:  %lld\n"},
+	[I18N_OUTAGE_TIMELINE] = {"时间线：\n", "Timeline:\n"},
+	[I18N_OUTAGE_TIMELINE_EMPTY] = {"  （无记录）\n", "  (nothing recorded)\n"},
+	[I18N_DETAIL_PAIR] = {"%s：%s", "%s: %s"},
+	[I18N_DETAIL_SEP] = {"；", "; "},
+	[I18N_DETAIL_REASON] = {"原因", "reason"},
+	[I18N_DETAIL_LEVEL] = {"等级", "level"},
+	[I18N_DETAIL_PROPOSED_LEVEL] = {"建议等级", "proposed level"},
+	[I18N_DETAIL_FROM] = {"原等级", "from"},
+	[I18N_DETAIL_TO] = {"新等级", "to"},
+	[I18N_DETAIL_TARGET] = {"系统", "target"},
+	[I18N_DETAIL_AT] = {"时间", "at"},
+	[I18N_DETAIL_DEPARTMENT] = {"科室", "department"},
+	[I18N_DETAIL_KIND] = {"类型", "kind"},
+	[I18N_DETAIL_REPORT] = {"报告", "report"},
+	[I18N_DETAIL_ERROR] = {"错误", "error"},
+	[I18N_DETAIL_DRILL] = {"演练", "drill"},
+	[I18N_DETAIL_TIME_SCALE] = {"时间加速", "time scale"},
+	[I18N_LIST_HEAD_ID] = {"编号", "ID"},
+	[I18N_LIST_HEAD_LEVEL] = {"等级", "Level"},
+	[I18N_LIST_HEAD_STATUS] = {"状态", "Status"},
+	[I18N_LIST_HEAD_BREAKPOINT] = {"断点", "Breakpoint"},
+	[I18N_LIST_HEAD_ELAPSED] = {"持续", "Elapsed"},
+	[I18N_LIST_HEAD_NEXT] = {"下一阈值", "Next threshold"},
+	[I18N_LIST_HEAD_TARGETS] = {"涉及系统", "Targets"},
+	[I18N_LIST_LEVEL_PROPOSED] = {"%s（建议）", "%s (proposed)"},
+	[I18N_LIST_NEXT_CELL] = {"%s，还有 %s", "%s in %s"},
+	[I18N_LIST_NONE_OPEN] = {"没有进行中的故障。\n", "No open outage.\n"},
+	[I18N_LIST_NONE] = {"没有故障记录。\n", "No outage on record.\n"},
+
+	/* ---- the outage commands ---- */
+	[I18N_ERR_BAD_LEVEL] = {
+		"等级须为 1、2、3 或 other：“%s”",
+		"the level must be 1, 2, 3 or other: '%s'"},
+	[I18N_ERR_BAD_OUTAGE_ID] = {
+		"故障编号须为正整数：“%s”",
+		"an outage id is a positive whole number: '%s'"},
+	[I18N_ERR_BAD_TIME_SCALE] = {
+		"--time-scale 须为正数（最大 100000）：“%s”",
+		"--time-scale must be a positive number (at most 100000): '%s'"},
+	[I18N_ERR_TIME_SCALE_NO_DRILL] = {
+		"--time-scale 只能用于演练（与 --drill 一起）：“%s”",
+		"--time-scale is for drills only (with --drill): '%s'"},
+	[I18N_ERR_BAD_TARGETS] = {
+		"--targets 须为逗号分隔的目标名，例如 his-core,his-db：“%s”",
+		"--targets takes target names separated by commas, as in his-core,his-db: '%s'"},
+	[I18N_ERR_BAD_AT] = {
+		"--at 须为今天的本地时间 HH:MM，或带时区的 RFC 3339 时间（如 2026-11-22T09:30:00+08:00）：“%s”",
+		"--at takes HH:MM (today, local time) or an RFC 3339 time with its zone "
+		"(as in 2026-11-22T09:30:00+08:00): '%s'"},
+	[I18N_ERR_BAD_KIND] = {
+		"--kind 须为 slow、cannot_save、cannot_login、network、program_error、"
+		"operator_error 或 other：“%s”",
+		"--kind must be slow, cannot_save, cannot_login, network, program_error, "
+		"operator_error or other: '%s'"},
+	[I18N_ERR_LEVEL_NEEDS_REASON] = {
+		"确认时指定等级（--level %s）需要用 --reason 说明原因",
+		"confirming with --level %s needs --reason to say why"},
+	[I18N_ERR_EMPTY_OPTION] = {"--%s 不能为空", "--%s cannot be empty"},
+	[I18N_ERR_ANSWER_LACKS] = {
+		"服务器的应答里没有“%s”（服务器版本是否过旧？）",
+		"the server's answer has no '%s' (is the server too old?)"},
+	[I18N_OUTAGE_DECLARE_SUMMARY] = {
+		"宣布一次故障（信息科）",
+		"declare an outage (IT)"},
+	[I18N_OUTAGE_DECLARE_HELP] = {
+		"宣布一次 HIS 故障，按应急预案第 4 条定级。30 分钟 / 6 小时 / 24 小时转手工\n"
+		"的阈值从断点（最早发现故障的时间）起算。同一时间只能有一次真实故障处于\n"
+		"进行中；演练可与之并存。\n"
+		"\n"
+		"选项：\n"
+		"  --level L         等级：1 全网瘫痪；2 局部故障；3 操作失误；other 医保线路\n"
+		"  --reason TEXT     原因（必填，会写入时间线和故障报告）\n"
+		"  --targets A,B     涉及的 HIS 系统，逗号分隔（默认由服务器按监测结果决定）\n"
+		"  --drill           这是一次演练：处处标为“演练 DRILL”，不计入真实故障\n"
+		"  --time-scale N    演练的时间加速倍数（如 60：一分钟当一小时）；只用于 --drill\n",
+		"Declare an HIS outage at a level of the plan (§4). The 30 min / 6 h / 24 h\n"
+		"switch-to-paper thresholds count from the breakpoint (when the failure was\n"
+		"first seen). Only one real outage can be open at a time; a drill may run\n"
+		"beside it.\n"
+		"\n"
+		"Options:\n"
+		"  --level L         1 network paralysis; 2 local fault; 3 operator error;\n"
+		"                    other the medical-insurance line\n"
+		"  --reason TEXT     why (required; goes into the timeline and the fault report)\n"
+		"  --targets A,B     the HIS targets involved, comma-separated (default: the\n"
+		"                    server decides from what the monitor sees)\n"
+		"  --drill           a drill: marked \"演练 DRILL\" everywhere, not a real outage\n"
+		"  --time-scale N    a drill's clock runs N times faster (60: a minute counts\n"
+		"                    as an hour); with --drill only\n"},
+	[I18N_OUTAGE_CONFIRM_SUMMARY] = {
+		"确认一次疑似故障（信息科）",
+		"confirm a suspected outage (IT)"},
+	[I18N_OUTAGE_CONFIRM_HELP] = {
+		"确认监测自动打开的疑似故障 ID，默认采用系统建议的等级。\n"
+		"要改用别的等级，同时给出 --level 和 --reason。\n"
+		"\n"
+		"选项：\n"
+		"  --level L         改用的等级：1、2、3 或 other\n"
+		"  --reason TEXT     原因（给了 --level 时必填）\n",
+		"Confirm the suspected outage ID that the monitor opened, at the level it\n"
+		"proposed. To confirm at another level, give --level and --reason.\n"
+		"\n"
+		"Options:\n"
+		"  --level L         the level to use instead: 1, 2, 3 or other\n"
+		"  --reason TEXT     why (required with --level)\n"},
+	[I18N_OUTAGE_LEVEL_SUMMARY] = {
+		"修改故障的等级（信息科）",
+		"change an outage's level (IT)"},
+	[I18N_OUTAGE_LEVEL_HELP] = {
+		"把故障 ID 的等级改为 LEVEL（1、2、3 或 other），并记入时间线。\n"
+		"\n"
+		"选项：\n"
+		"  --reason TEXT     原因（必填）\n",
+		"Change the level of outage ID to LEVEL (1, 2, 3 or other); the change goes\n"
+		"into the timeline.\n"
+		"\n"
+		"Options:\n"
+		"  --reason TEXT     why (required)\n"},
+	[I18N_OUTAGE_MANUAL_START_SUMMARY] = {
+		"宣布统一的手工运行开始时间（信息科）",
+		"announce the common time for going to paper (IT)"},
+	[I18N_OUTAGE_MANUAL_START_HELP] = {
+		"宣布故障 ID 的统一手工运行开始时间，各科室的纸质记录以此为界（预案第 8 条：\n"
+		"断点前后的单据分开存放）。不给 --at 时为现在。\n"
+		"\n"
+		"选项：\n"
+		"  --at TIME         今天的本地时间 HH:MM，或带时区的 RFC 3339 时间，\n"
+		"                    如 2026-11-22T09:30:00+08:00\n",
+		"Announce the common time at which every department runs outage ID on paper;\n"
+		"paper records are filed before and after it (plan §8). Now, without --at.\n"
+		"\n"
+		"Options:\n"
+		"  --at TIME         HH:MM today in local time, or an RFC 3339 time with its\n"
+		"                    zone, as in 2026-11-22T09:30:00+08:00\n"},
+	[I18N_OUTAGE_LOG_SUMMARY] = {
+		"在故障时间线上记录一个恢复步骤（信息科）",
+		"record a recovery step in an outage's timeline (IT)"},
+	[I18N_OUTAGE_LOG_HELP] = {
+		"把一个恢复步骤（做了什么、结果如何）记入故障 ID 的时间线，供故障报告使用。\n"
+		"\n"
+		"选项：\n"
+		"  --text TEXT       恢复步骤（必填）\n",
+		"Record a recovery step (what was done, what came of it) in the timeline of\n"
+		"outage ID, for the fault report.\n"
+		"\n"
+		"Options:\n"
+		"  --text TEXT       the step (required)\n"},
+	[I18N_OUTAGE_RESOLVE_SUMMARY] = {
+		"标记故障已恢复（信息科）",
+		"mark an outage as resolved (IT)"},
+	[I18N_OUTAGE_RESOLVE_HELP] = {
+		"标记故障 ID 的 HIS 已经恢复，之后开始补录（预案第 8 条：重要数据当天、\n"
+		"全部数据次日前补录完毕）。\n"
+		"\n"
+		"选项：\n"
+		"  --reason TEXT     说明（可选）\n",
+		"Mark that the HIS of outage ID is back; back-entry starts (plan §8: important\n"
+		"data the same day, all of it by the next day).\n"
+		"\n"
+		"Options:\n"
+		"  --reason TEXT     a note (optional)\n"},
+	[I18N_OUTAGE_DISMISS_SUMMARY] = {
+		"撤销误报的疑似故障（信息科）",
+		"dismiss a suspected outage that was a false alarm (IT)"},
+	[I18N_OUTAGE_DISMISS_HELP] = {
+		"撤销故障 ID：疑似故障查明为误报时使用。\n"
+		"\n"
+		"选项：\n"
+		"  --reason TEXT     为什么是误报（必填）\n",
+		"Dismiss outage ID: a suspected outage that turned out to be a false alarm.\n"
+		"\n"
+		"Options:\n"
+		"  --reason TEXT     why it was a false alarm (required)\n"},
+	[I18N_OUTAGE_LIST_SUMMARY] = {"列出故障", "list outages"},
+	[I18N_OUTAGE_LIST_HELP] = {
+		"列出进行中的故障：等级、状态、断点、已持续时间和下一个转手工阈值。\n"
+		"\n"
+		"选项：\n"
+		"  --all             也列出已结束的故障\n",
+		"List the open outages: level, status, breakpoint, time elapsed and the next\n"
+		"switch-to-paper threshold.\n"
+		"\n"
+		"Options:\n"
+		"  --all             closed outages too\n"},
+	[I18N_OUTAGE_SHOW_SUMMARY] = {
+		"显示一次故障及其时间线",
+		"show an outage and its timeline"},
+	[I18N_OUTAGE_SHOW_HELP] = {
+		"显示故障 ID 的详情，以及时间线上的每一步：时间、事件、操作人、内容。\n",
+		"Show outage ID and every step of its timeline: when, what, who, details.\n"},
+	[I18N_PROBLEM_REPORT_SUMMARY] = {
+		"向信息科报告 HIS 使用问题",
+		"report trouble with the HIS to IT"},
+	[I18N_PROBLEM_REPORT_HELP] = {
+		"向信息科报告本科室遇到的 HIS 问题（预案第 3 条：访问缓慢、程序打不开、\n"
+		"无法保存、网络不通、程序时好时坏）。有进行中的故障时，报告归入该故障。\n"
+		"\n"
+		"选项：\n"
+		"  --text TEXT       看到了什么（必填）\n"
+		"  --kind KIND       slow 访问缓慢；cannot_save 无法保存；cannot_login 无法登录；\n"
+		"                    network 网络不通；program_error 程序出错；\n"
+		"                    operator_error 操作失误；other 其他（默认）\n"
+		"  --dept CODE       报告的科室（默认为本人所在科室）\n",
+		"Report trouble your department sees with the HIS (plan §3: slow, a program\n"
+		"will not open, cannot save, no network, programs failing on and off). While\n"
+		"an outage is open, the report is filed under it.\n"
+		"\n"
+		"Options:\n"
+		"  --text TEXT       what you see (required)\n"
+		"  --kind KIND       slow; cannot_save; cannot_login; network; program_error;\n"
+		"                    operator_error; other (default)\n"
+		"  --dept CODE       the department reporting (default: your own)\n"},
+	[I18N_DECLARE_OK] = {"已宣布故障 #%s。\n", "Declared outage #%s.\n"},
+	[I18N_CONFIRM_OK] = {"已确认故障 #%s。\n", "Confirmed outage #%s.\n"},
+	[I18N_LEVEL_OK] = {"故障 #%s 的等级已改为%s。\n", "Outage #%s is now at %s.\n"},
+	[I18N_MANUAL_START_OK] = {
+		"故障 #%s：统一手工运行开始时间为 %s。\n",
+		"Outage #%s: everyone is on paper from %s.\n"},
+	[I18N_RESOLVE_OK] = {"故障 #%s：%s。\n", "Outage #%s: %s.\n"},
+	[I18N_DISMISS_OK] = {"故障 #%s：%s（误报）。\n", "Outage #%s: %s (false alarm).\n"},
+	[I18N_LOG_OK] = {"已记入故障 #%s 的时间线。\n", "Recorded in the timeline of outage #%s.\n"},
+	[I18N_PROBLEM_OK] = {"已报告问题 #%s。\n", "Reported problem #%s.\n"},
+	[I18N_PROBLEM_ATTACHED] = {
+		"已归入故障 #%s%s：%s，%s。\n",
+		"Filed under outage #%s%s: %s, %s.\n"},
+	[I18N_PROBLEM_NOT_ATTACHED] = {
+		"目前没有进行中的故障；信息科会收到这条报告。\n",
+		"No outage is open; IT gets the report.\n"},
 };
 
 static const struct {

@@ -314,7 +314,7 @@ static void handle_declare(http_ctx *ctx)
 		return;
 	}
 	snprintf(scale_s, sizeof(scale_s), "%g", scale ? json_number_value(scale) : 1.0);
-	targets_s = json_dumps(targets ? targets : json_array(), JSON_COMPACT);
+	targets_s = targets ? json_dumps(targets, JSON_COMPACT) : NULL;
 	incident_ms_param(now, sizeof(now), clock_now_ms());
 	params[0] = body_str(ctx, "level");
 	params[1] = drill ? "true" : "false";

@@ -5,7 +5,7 @@
  *   POST /control/down?target=NAME&mode=refuse|503|hang   (mode: refuse)
  *   POST /control/up?target=NAME          back to normal, slow/flaky cleared
  *   POST /control/slow?target=NAME&ms=N   answers delayed by N ms (0: off)
- *   POST /control/flaky?target=NAME&p=P&seed=N   503 with probability P
+ *   POST /control/flaky?target=NAME&p=P&seed=N   503 (HL7: AE) with probability P
  *   POST /control/reset[?target=NAME]     up, counters zeroed
  *   GET  /control/stats[?target=NAME]
  *
@@ -17,10 +17,17 @@
  *   {"action":"down","targets":{"his-core":TARGET,...}}
  * with TARGET = {"state":"up"|"down","mode":"normal"|"refuse"|"503"|"hang",
  *   "port":N,"slow_ms":N,"flaky":null|{"p":P,"seed":N},"requests":N,
- *   "answered":N,"failures_injected":N,"hung":N,"hanging":N,"delayed":N}.
+ *   "answered":N,"failures_injected":N,"hung":N,"hanging":N,"delayed":N,
+ *   "mllp_port":N|null,"mllp_requests":N,"mllp_answered":N,
+ *   "mllp_failures_injected":N,"mllp_hung":N,"mllp_hanging":N,
+ *   "mllp_delayed":N,"mllp_connections":N}.
+ * The keys without "mllp_" count HTTP; the mllp_* keys the same things on
+ * the target's MLLP side (mllp.h; port null and zeros when it has none).
+ * Fault modes, slow and flaky apply to both sides alike; reset zeroes both
+ * sides' counters but not the gauges (hanging, delayed, connections).
  * stats adds "seed" (the default flaky seed) and "received" (what the
- * subsystems received, by kind: {"health":N,"not_found":N}; later kinds add
- * keys there, never change these).
+ * subsystems received, by kind: {"health":N,"not_found":N,"mllp":N}; later
+ * kinds add keys there, never change these).
  *
  * The control server owns nothing of sim; control_free() before sim_free().
  */

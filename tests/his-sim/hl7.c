@@ -148,6 +148,10 @@ bool hl7_field(const struct hl7_msg *msg, const struct hl7_segment *seg, unsigne
 {
 	bool msh = strcmp(seg->id, "MSH") == 0;
 
+	if (n == 0) {
+		*out = (struct hl7_span){ seg->text.ptr, 0 };
+		return false;
+	}
 	if (msh && n == 1) {
 		*out = (struct hl7_span){ seg->text.ptr + 3, 1 };
 		return true;

@@ -92,10 +92,13 @@ def test_a_nurse_may_report_but_not_run_the_outage(server):
     r = server.api("POST", "/api/v1/problems", {"text": "x", "department": "pharmacy"}, token=nurse)
     assert r.status == 403 and r.json["error"]["field"] == "/department"
     assert server.api("POST", "/api/v1/problems", {"text": "x"}, token=t["viewer"]).status == 403
-    kinds = [e["kind"] for e in timeline(server, t["it"], oid)]
-    assert kinds == ["declared", "problem_report"]
+    # The evidence now points at level 2; IT's declared level 1 stands.
+    kinds = wait_for(lambda: [e["kind"] for e in timeline(server, t["it"], oid)][2:] and
+                     [e["kind"] for e in timeline(server, t["it"], oid)], what="new proposal")
+    assert kinds == ["declared", "problem_report", "level_proposed"]
     o = server.api("GET", f"/api/v1/outages/{oid}", token=t["it"]).json["outage"]
     assert o["problem_reports"] == 1
+    assert o["level"] == "1" and o["proposed_level"] == "2"
 
 
 def test_problem_reports_open_a_suspected_outage_and_propose_its_level(server):
