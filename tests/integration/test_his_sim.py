@@ -1,4 +1,5 @@
-"""his-sim, the bundled HIS simulator: health endpoints and the control API.
+"""his-sim, the bundled HIS simulator: health endpoints, HL7 v2 over MLLP and
+the control API.
 
 Real processes over loopback. Nothing here sleeps on a guess: where the
 simulator must have seen a request first, the test polls /control/stats for it;
@@ -253,7 +254,7 @@ def test_stats_counts_requests(his_sim):
     assert sorted(s["targets"]) == sorted(DEFAULT_TARGETS)
     pacs = s["targets"]["pacs"]
     assert (pacs["requests"], pacs["answered"], pacs["failures_injected"]) == (4, 4, 0)
-    assert s["received"] == {"health": 3, "not_found": 1}
+    assert s["received"] == {"health": 3, "not_found": 1, "mllp": 0}
     for name in DEFAULT_TARGETS:
         if name != "pacs":
             assert s["targets"][name]["requests"] == 0
@@ -292,7 +293,7 @@ def test_reset_brings_everything_up_and_zeroes_counters(his_sim):
                                   "failures_injected", "hung", "hanging", "delayed")} == {
             "state": "up", "mode": "normal", "slow_ms": 0, "flaky": None, "requests": 0,
             "answered": 0, "failures_injected": 0, "hung": 0, "hanging": 0, "delayed": 0}, name
-    assert stats(his_sim)["received"] == {"health": 0, "not_found": 0}
+    assert stats(his_sim)["received"] == {"health": 0, "not_found": 0, "mllp": 0}
     assert read_until_closed(held) == b""
     for name in DEFAULT_TARGETS:
         assert health(his_sim, name).status == 200, name
@@ -411,6 +412,13 @@ def test_version_and_help():
     ["--targets", ","],
     ["--control", "127.0.0.1"],
     ["--seed", "-3"],
+    ["--mllp", "nope"],
+    ["--mllp", "lis=notaport"],
+    ["--mllp", "lis,lis"],
+    ["--mllp", ","],
+    ["--mllp", "lis", "--no-mllp"],
+    ["--targets", "lis=20001,pacs", "--mllp", "pacs=20001"],
+    ["--mllp", "lis=20002,pacs=20002"],
     ["--bogus"],
     ["stray"],
 ])
