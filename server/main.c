@@ -328,7 +328,21 @@ static int lifelined_run(struct lifelined *d)
 		log_error("cannot load the schemas: %s", err);
 		return 1;
 	}
-	d->base = event_base_new();
+	{
+		struct event_config *ec = event_config_new();
+
+		if (!ec)
+			return 1;
+		/*
+		 * evhttp turns reading off and on around every answer; the changelist
+		 * folds those event_del/event_add pairs so they cost no epoll_ctl
+		 * (tools/bench: 0.72 -> 0.84 of nginx). Safe: we never dup() a
+		 * descriptor given to libevent.
+		 */
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		d->base = event_base_new_with_config(ec);
+		event_config_free(ec);
+	}
 	if (!d->base)
 		return 1;
 	if (work_pool_new(d->base, d->cfg->workers, &d->work) != 0 ||
