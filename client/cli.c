@@ -528,27 +528,92 @@ const char *cli_user_text(const json_t *user, char *buf, size_t size)
 	return buf;
 }
 
+/* ---------- times ---------- */
+
+/* Exactly n decimal digits at *p, advanced past them. */
+static bool digits(const char **p, int n, int *value)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*value = v;
+	return true;
+}
+
+static bool leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return m == 2 && leap_year(y) ? 29 : days[m - 1];
+}
+
+bool cli_parse_rfc3339(const char *p, time_t *out)
+{
+	int y, mo, d, h, mi, s, oh = 0, om = 0, sign = 0;
+	struct tm tm;
+	time_t t;
+
+	if (!p || !digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+		!digits(&p, 2, &d))
+		return false;
+	if (*p != 'T' && *p != 't' && *p != ' ')
+		return false;
+	p++;
+	if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
+		!digits(&p, 2, &s))
+		return false;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return false;
+		p += strspn(p, "0123456789");
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '+' ? 1 : -1;
+		if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om) || oh > 23 || om > 59)
+			return false;
+	} else {
+		return false; /* no zone: which day and hour would be a guess */
+	}
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
+		mi > 59 || s > 60)
+		return false;
+	if (s == 60)
+		s = 59; /* a leap second: the second before is close enough */
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	t = timegm(&tm);
+	if (t == (time_t)-1 && !(y == 1969 && mo == 12 && d == 31))
+		return false;
+	*out = t - sign * (time_t)(oh * 3600 + om * 60);
+	return true;
+}
+
 const char *cli_time_text(const char *rfc3339, char *buf, size_t size)
 {
 	struct tm tm;
-	const char *rest;
 	time_t t;
 
 	if (!rfc3339)
 		return "?";
-	memset(&tm, 0, sizeof(tm));
-	rest = strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (rest && *rest == '.') {
-		rest++;
-		rest += strspn(rest, "0123456789");
-	}
-	/* The server sends UTC ("Z"); show anything else as it came. */
-	if (!rest || strcmp(rest, "Z") != 0) {
-		snprintf(buf, size, "%s", rfc3339);
-		return buf;
-	}
-	t = timegm(&tm);
-	if (t == (time_t)-1 || !localtime_r(&t, &tm) ||
+	if (!cli_parse_rfc3339(rfc3339, &t) || !localtime_r(&t, &tm) ||
 		strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm) == 0)
 		snprintf(buf, size, "%s", rfc3339);
 	return buf;

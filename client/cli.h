@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -211,10 +212,17 @@ void cli_print_json(const json_t *json);
 /* "nurse（护士，ward-3）" for a user object of the API; into buf. */
 const char *cli_user_text(const json_t *user, char *buf, size_t size);
 /*
- * An RFC 3339 UTC time ("2026-11-22T13:00:00Z") as local "2026-11-22 21:00 CST";
- * the text itself when it does not parse.
+ * An RFC 3339 time ("2026-11-22T13:00:00Z", "2026-11-22T21:00:00.5+08:00") as
+ * local "2026-11-22 21:00 CST"; the text itself when it does not parse.
  */
 const char *cli_time_text(const char *rfc3339, char *buf, size_t size);
+
+/*
+ * An RFC 3339 date-time with its zone ("Z" or "+08:00"; 'T' may be 't' or a
+ * space; fractions of a second dropped; a leap second read as :59) into
+ * seconds since the epoch. False for anything else, a time without a zone too.
+ */
+bool cli_parse_rfc3339(const char *text, time_t *out);
 
 /* ---- talking to the server ---- */
 

@@ -419,14 +419,14 @@ done:
 
 int cmd_problem_report(struct cli_ctx *ctx, const struct cli_args *args)
 {
-	const char *kind = cli_value(args, "kind");
 	const json_t *report, *outage;
 	json_t *body, *answer = NULL;
 	char id[32], oid[32];
 	int rc;
 
-	body = json_pack("{s:s, s:s}", "text", cli_value(args, "text"),
-		"kind", kind ? kind : "other");
+	/* Without --kind or --dept the server decides (other; the reporter's department). */
+	body = json_pack("{s:s}", "text", cli_value(args, "text"));
+	body = with_string(body, "kind", cli_value(args, "kind"));
 	body = with_string(body, "department", cli_value(args, "dept"));
 	if (!body)
 		return nomem();
@@ -439,18 +439,24 @@ int cmd_problem_report(struct cli_ctx *ctx, const struct cli_args *args)
 		goto done;
 	}
 	report = json_object_get(answer, "report");
-	outage = json_object_get(answer, "outage");
 	printf(i18n_get(I18N_PROBLEM_OK), outage_view_id(report, id, sizeof(id)));
-	if (json_is_object(outage)) {
-		const char *level = json_string_value(json_object_get(outage, "level"));
-
-		printf(i18n_get(I18N_PROBLEM_ATTACHED), outage_view_id(outage, oid, sizeof(oid)),
-			json_is_true(json_object_get(outage, "drill")) ? i18n_get(I18N_OUTAGE_DRILL) : "",
-			outage_level_text(level), outage_status_text(
-				json_string_value(json_object_get(outage, "status"))));
-	} else {
+	/* The outage it went to: the report's outage_id, or an outage object beside it. */
+	outage = json_object_get(answer, "outage");
+	if (json_is_object(outage))
+		outage_view_id(outage, oid, sizeof(oid));
+	else if (json_is_number(json_object_get(report, "outage_id")))
+		snprintf(oid, sizeof(oid), "%lld",
+			outage_json_int(json_object_get(report, "outage_id"), 0));
+	else
+		oid[0] = '\0';
+	if (!oid[0])
 		fputs(i18n_get(I18N_PROBLEM_NOT_ATTACHED), stdout);
-	}
+	else if (json_is_true(json_object_get(report, "opened_outage")))
+		printf(i18n_get(I18N_PROBLEM_OPENED), oid);
+	else
+		printf(i18n_get(I18N_PROBLEM_ATTACHED), oid);
+	if (json_is_object(outage))
+		outage_view_block(stdout, outage, false);
 done:
 	json_decref(answer);
 	return rc;

@@ -273,6 +273,7 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 	[I18N_TIER_24H_WHO] = {"全院转手工", "the whole hospital goes to paper"},
 	[I18N_TIER_WITH_WHO] = {"%s（%s）", "%s (%s)"},
 	[I18N_EVENT_OPENED] = {"打开", "opened"},
+	[I18N_EVENT_LEVEL_PROPOSED] = {"系统建议等级", "level proposed"},
 	[I18N_EVENT_DECLARED] = {"宣布", "declared"},
 	[I18N_EVENT_TARGET_DOWN] = {"系统中断", "target down"},
 	[I18N_EVENT_TARGET_UP] = {"系统恢复", "target up"},
@@ -296,6 +297,7 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 	[I18N_KIND_OPERATOR_ERROR] = {"操作失误", "operator error"},
 	[I18N_KIND_OTHER] = {"其他", "other"},
 	[I18N_ACTOR_MONITOR] = {"自动监测", "monitor"},
+	[I18N_ACTOR_LIFELINE] = {"系统", "Lifeline"},
 	[I18N_DUR_S] = {"%lld秒", "%llds"},
 	[I18N_DUR_MS] = {"%lld分%02lld秒", "%lldm %02llds"},
 	[I18N_DUR_HM] = {"%lld小时%02lld分", "%lldh %02lldm"},
@@ -315,8 +317,8 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 		"  等级：%s（系统建议，待信息科确认）\n",
 		"  Level:            %s (proposed, for IT to confirm)\n"},
 	[I18N_OUTAGE_LEVEL_OVERRIDDEN] = {
-		"  等级：%s（系统建议为%s）\n",
-		"  Level:            %s (the monitor proposed %s)\n"},
+		"  等级：%s（建议等级：%s）\n",
+		"  Level:            %s (proposed: %s)\n"},
 	[I18N_OUTAGE_BREAKPOINT] = {"  断点：%s\n", "  Breakpoint:       %s\n"},
 	[I18N_OUTAGE_DETECTED] = {"  发现：%s（%s）\n", "  Detected:         %s (%s)\n"},
 	[I18N_OUTAGE_CONFIRMED_AT] = {"  确认：%s\n", "  Confirmed:        %s\n"},
@@ -374,8 +376,8 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 		"故障编号须为正整数：“%s”",
 		"an outage id is a positive whole number: '%s'"},
 	[I18N_ERR_BAD_TIME_SCALE] = {
-		"--time-scale 须为正数（最大 100000）：“%s”",
-		"--time-scale must be a positive number (at most 100000): '%s'"},
+		"--time-scale 须为正数（最大 10000）：“%s”",
+		"--time-scale must be a positive number (at most 10000): '%s'"},
 	[I18N_ERR_TIME_SCALE_NO_DRILL] = {
 		"--time-scale 只能用于演练（与 --drill 一起）：“%s”",
 		"--time-scale is for drills only (with --drill): '%s'"},
@@ -559,9 +561,10 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 	[I18N_DISMISS_OK] = {"故障 #%s：%s（误报）。\n", "Outage #%s: %s (false alarm).\n"},
 	[I18N_LOG_OK] = {"已记入故障 #%s 的时间线。\n", "Recorded in the timeline of outage #%s.\n"},
 	[I18N_PROBLEM_OK] = {"已报告问题 #%s。\n", "Reported problem #%s.\n"},
-	[I18N_PROBLEM_ATTACHED] = {
-		"已归入故障 #%s%s：%s，%s。\n",
-		"Filed under outage #%s%s: %s, %s.\n"},
+	[I18N_PROBLEM_ATTACHED] = {"已归入故障 #%s。\n", "Filed under outage #%s.\n"},
+	[I18N_PROBLEM_OPENED] = {
+		"据此打开了疑似故障 #%s，等待信息科确认。\n",
+		"This opened the suspected outage #%s, for IT to confirm.\n"},
 	[I18N_PROBLEM_NOT_ATTACHED] = {
 		"目前没有进行中的故障；信息科会收到这条报告。\n",
 		"No outage is open; IT gets the report.\n"},

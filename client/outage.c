@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "i18n.h"
 
 /* A wire value and its message; the tables below end with {NULL}. */
@@ -43,6 +44,7 @@ static const struct name_msg tiers[] = {
 
 static const struct name_msg events[] = {
 	{"opened", I18N_EVENT_OPENED},
+	{"level_proposed", I18N_EVENT_LEVEL_PROPOSED},
 	{"declared", I18N_EVENT_DECLARED},
 	{"target_down", I18N_EVENT_TARGET_DOWN},
 	{"target_up", I18N_EVENT_TARGET_UP},
@@ -162,6 +164,8 @@ const char *outage_actor_text(const char *actor)
 {
 	if (actor && strcmp(actor, "monitor") == 0)
 		return i18n_get(I18N_ACTOR_MONITOR);
+	if (actor && strcmp(actor, "lifeline") == 0)
+		return i18n_get(I18N_ACTOR_LIFELINE);
 	return actor ? actor : "?";
 }
 
@@ -198,7 +202,7 @@ bool outage_parse_time_scale(const char *text, double *scale)
 		return false;
 	errno = 0;
 	v = strtod(text, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > 100000)
+	if (errno || *end || !isfinite(v) || v <= 0 || v > OUTAGE_TIME_SCALE_MAX)
 		return false;
 	*scale = v;
 	return true;
@@ -257,18 +261,6 @@ static bool digits(const char **p, int n, int *value)
 	return true;
 }
 
-static bool leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	return m == 2 && leap_year(y) ? 29 : days[m - 1];
-}
-
 /* "HH:MM" or "HH:MM:SS" (H may be one digit) at p, to the end of the text. */
 static bool parse_clock(const char *p, int *h, int *m, int *s)
 {
@@ -281,56 +273,6 @@ static bool parse_clock(const char *p, int *h, int *m, int *s)
 			return false;
 	}
 	return *p == '\0' && *h <= 23 && *m <= 59 && *s <= 59;
-}
-
-/* RFC 3339 date-time to seconds since the epoch. */
-static bool parse_rfc3339(const char *p, time_t *out)
-{
-	int y, mo, d, h, mi, s, oh = 0, om = 0, sign = 0;
-	struct tm tm;
-	time_t t;
-
-	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-		!digits(&p, 2, &d))
-		return false;
-	if (*p != 'T' && *p != 't' && *p != ' ')
-		return false;
-	p++;
-	if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
-		!digits(&p, 2, &s))
-		return false;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return false;
-		p += strspn(p, "0123456789");
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '+' ? 1 : -1;
-		if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om) || oh > 23 || om > 59)
-			return false;
-	} else {
-		return false; /* no zone: which day and hour would be a guess */
-	}
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
-		mi > 59 || s > 60)
-		return false;
-	if (s == 60)
-		s = 59; /* a leap second: the second before is close enough */
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	t = timegm(&tm);
-	if (t == (time_t)-1 && !(y == 1969 && mo == 12 && d == 31))
-		return false;
-	*out = t - sign * (time_t)(oh * 3600 + om * 60);
-	return true;
 }
 
 int outage_parse_at(const char *text, time_t now, char *out, size_t size)
@@ -351,7 +293,7 @@ int outage_parse_at(const char *text, time_t now, char *out, size_t size)
 		t = mktime(&tm);
 		if (t == (time_t)-1)
 			return LL_EINVAL;
-	} else if (!parse_rfc3339(text, &t)) {
+	} else if (!cli_parse_rfc3339(text, &t)) {
 		return LL_EINVAL;
 	}
 	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)

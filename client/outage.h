@@ -32,7 +32,8 @@ bool outage_kind_valid(const char *kind);
  */
 bool outage_parse_id(const char *text, long long *id);
 
-/* A drill's time scale: a positive finite number, at most 100000. */
+/* A drill's time scale: a positive finite number, at most OUTAGE_TIME_SCALE_MAX. */
+#define OUTAGE_TIME_SCALE_MAX 10000
 bool outage_parse_time_scale(const char *text, double *scale);
 
 /*
@@ -68,7 +69,7 @@ const char *outage_event_text(const char *kind);
 const char *outage_target_state_text(const char *state);
 /* A problem report's kind: "cannot_save" -> "无法保存" */
 const char *outage_kind_text(const char *kind);
-/* Who did it: "monitor" -> "自动监测"; a user name as it is. */
+/* Who did it: "monitor" -> "自动监测", "lifeline" -> "系统"; a user name as it is. */
 const char *outage_actor_text(const char *actor);
 
 /*

@@ -209,25 +209,32 @@ int outage_view_list(FILE *f, const json_t *outages)
 
 /* ---------- the timeline ---------- */
 
+/*
+ * The keys a detail may have, in the order people read them (PostgreSQL's jsonb
+ * keeps keys sorted by length, which reads "to" before "from"); other keys
+ * follow in the order they came.
+ */
 static const struct {
 	const char *key;
 	enum i18n_msg label;
 } detail_labels[] = {
-	{"reason", I18N_DETAIL_REASON},
-	{"level", I18N_DETAIL_LEVEL},
-	{"proposed_level", I18N_DETAIL_PROPOSED_LEVEL},
 	{"from", I18N_DETAIL_FROM},
 	{"to", I18N_DETAIL_TO},
+	{"level", I18N_DETAIL_LEVEL},
+	{"proposed_level", I18N_DETAIL_PROPOSED_LEVEL},
+	{"kind", I18N_DETAIL_KIND},
+	{"department", I18N_DETAIL_DEPARTMENT},
 	{"target", I18N_DETAIL_TARGET},
 	{"targets", I18N_DETAIL_TARGET},
 	{"at", I18N_DETAIL_AT},
-	{"department", I18N_DETAIL_DEPARTMENT},
-	{"kind", I18N_DETAIL_KIND},
-	{"report_id", I18N_DETAIL_REPORT},
-	{"error", I18N_DETAIL_ERROR},
 	{"drill", I18N_DETAIL_DRILL},
 	{"time_scale", I18N_DETAIL_TIME_SCALE},
+	{"reason", I18N_DETAIL_REASON},
+	{"error", I18N_DETAIL_ERROR},
+	{"report", I18N_DETAIL_REPORT},
+	{"report_id", I18N_DETAIL_REPORT},
 };
+#define NLABELS (sizeof(detail_labels) / sizeof(detail_labels[0]))
 
 static bool is_level_key(const char *key)
 {
@@ -276,36 +283,54 @@ static const char *detail_value(const char *key, const json_t *v, char *buf, siz
 	return buf;
 }
 
+/* Nothing said: no value, an empty list, not a drill, time at its own pace. */
+static bool says_nothing(const char *key, const json_t *v)
+{
+	return !v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
+		(strcmp(key, "drill") == 0 && json_is_false(v)) ||
+		(strcmp(key, "time_scale") == 0 && json_is_number(v) && json_number_value(v) == 1);
+}
+
+/* Append "label：value" (after a separator) at buf + *len. */
+static void append_pair(char *buf, size_t size, size_t *len, const char *label, const char *key,
+	const json_t *v)
+{
+	char value[512];
+	int n;
+
+	if (*len >= size || says_nothing(key, v))
+		return;
+	n = snprintf(buf + *len, size - *len, "%s", *len ? i18n_get(I18N_DETAIL_SEP) : "");
+	*len += n > 0 ? (size_t)n : 0;
+	if (*len >= size)
+		return;
+	n = snprintf(buf + *len, size - *len, i18n_get(I18N_DETAIL_PAIR), label,
+		detail_value(key, v, value, sizeof(value)));
+	*len += n > 0 ? (size_t)n : 0;
+}
+
 const char *outage_view_detail(const json_t *detail, char *buf, size_t size)
 {
-	const char *sep = i18n_get(I18N_DETAIL_SEP);
 	const char *key;
-	const json_t *v;
+	json_t *v;
 	size_t len = 0;
 
 	buf[0] = '\0';
-	if (!json_is_object(detail))
+	if (!json_is_object(detail) || size == 0)
 		return buf;
 	/* The text of a recovery step or a report is what matters: it goes first, bare. */
 	if (json_is_string(json_object_get(detail, "text")))
 		len = (size_t)snprintf(buf, size, "%s", str(detail, "text"));
+	for (size_t i = 0; i < NLABELS; i++)
+		append_pair(buf, size, &len, i18n_get(detail_labels[i].label), detail_labels[i].key,
+			json_object_get(detail, detail_labels[i].key));
 	json_object_foreach((json_t *)detail, key, v) {
-		const char *label = key;
-		char value[512];
-		int n;
+		bool known = strcmp(key, "text") == 0;
 
-		if (json_is_null(v) || strcmp(key, "text") == 0 || len >= size)
-			continue;
-		for (size_t i = 0; i < sizeof(detail_labels) / sizeof(detail_labels[0]); i++)
-			if (strcmp(detail_labels[i].key, key) == 0)
-				label = i18n_get(detail_labels[i].label);
-		n = snprintf(buf + len, size - len, "%s", len ? sep : "");
-		len += n > 0 ? (size_t)n : 0;
-		if (len >= size)
-			break;
-		n = snprintf(buf + len, size - len, i18n_get(I18N_DETAIL_PAIR), label,
-			detail_value(key, v, value, sizeof(value)));
-		len += n > 0 ? (size_t)n : 0;
+		for (size_t i = 0; i < NLABELS && !known; i++)
+			known = strcmp(detail_labels[i].key, key) == 0;
+		if (!known)
+			append_pair(buf, size, &len, key, key, v);
 	}
 	return buf;
 }

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "lease.h"
 #include "lifeline_build.h"
+#include "monitor.h"
 #include "work.h"
 
 static void handle_health(http_ctx *ctx)
@@ -92,6 +93,18 @@ static void handle_metrics(http_ctx *ctx)
 	evbuffer_free(out);
 }
 
+/* The leader's live view of its probes: counts, loss, latency, K_eff. */
+static void handle_monitor(http_ctx *ctx)
+{
+	struct api_system *sys = http_ctx_arg(ctx);
+	struct monitor *m = sys->monitor ? *sys->monitor : NULL;
+	bool probing = m && monitor_running(m);
+	json_t *targets = m ? monitor_status_json(m) : json_array();
+
+	http_reply_json(ctx, 200, json_pack("{s:b, s:b, s:o}", "leader", lease_is_leader(sys->lease),
+		"probing", probing, "targets", targets ? targets : json_array()));
+}
+
 static void handle_routes(http_ctx *ctx)
 {
 	struct api_system *sys = http_ctx_arg(ctx);
@@ -118,6 +131,8 @@ static const struct http_route system_routes[] = {
 	{ "GET", "/api/v1/health", handle_health, 0, HTTP_PUBLIC, NULL, NULL },
 	{ "GET", "/metrics", handle_metrics, 0, HTTP_PUBLIC, NULL, NULL },
 	{ "POST", "/api/v1/test/clock", handle_test_clock, ROLE_BIT(ROLE_ADMIN), 0, "api/test-clock",
+		NULL },
+	{ "GET", "/api/v1/monitor", handle_monitor, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_IT), 0, NULL,
 		NULL },
 	{ "GET", "/api/v1/routes", handle_routes, ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_IT), 0, NULL,
 		NULL },

@@ -8,9 +8,12 @@
 
 struct lease;
 
+struct monitor;
+
 struct api_system {
 	http_server *srv;
 	struct lease *lease;
+	struct monitor **monitor; /* the live monitor (NULL when none configured) */
 };
 
 int api_system_add_routes(struct api_system *sys, http_server *srv) LL_MUST_CHECK;

@@ -31,6 +31,7 @@
 #include "lifeline_build.h"
 #include "log.h"
 #include "migrate.h"
+#include "monitor.h"
 #include "schemas.h"
 #include "work.h"
 
@@ -48,6 +49,7 @@ struct lifelined {
 	http_server *http;
 	struct events *events;
 	struct incident *incident;
+	monitor *monitor;   /* NULL when the config watches no targets */
 	struct api_system sys;
 	struct event *sig_term, *sig_int, *sig_hup, *janitor;
 	bool is_leader;
@@ -250,11 +252,50 @@ static void on_db_log(int level, const char *msg, void *arg)
 		log_debug("db: %s", msg);
 }
 
+static const char *state_name(enum tstate_state s)
+{
+	switch (s) {
+	case TSTATE_UP: return "up";
+	case TSTATE_SUSPECT: return "suspect";
+	case TSTATE_DOWN: return "down";
+	default: return "unknown";
+	}
+}
+
+/* The monitor speaks to the incident module through this one function. */
+static void on_monitor_change(const struct monitor_change *mc, void *arg)
+{
+	struct lifelined *d = arg;
+	struct incident_target_change chg = {
+		.target = mc->target,
+		.state = state_name(mc->new_state),
+		.old_state = state_name(mc->old_state),
+		.at_ms = mc->at_ms,
+		.breakpoint_ms = mc->breakpoint_ms,
+		.affected_by = mc->affected_by,
+		.reason = mc->reason,
+		.flapping = mc->flapping,
+	};
+
+	if (!(mc->what & (MONITOR_CHANGE_STATE | MONITOR_CHANGE_AFFECTED)))
+		return;
+	log_info("target %s: %s -> %s%s%s%s%s", mc->target, chg.old_state, chg.state,
+		mc->affected_by ? " (affected by " : "", mc->affected_by ? mc->affected_by : "",
+		mc->affected_by ? ")" : "", mc->flapping ? " [flapping]" : "");
+	incident_target_changed(d->incident, &chg);
+}
+
 static void on_lease(bool leader, void *arg)
 {
 	struct lifelined *d = arg;
 
 	d->is_leader = leader;
+	if (!d->monitor)
+		return;
+	if (leader && monitor_start(d->monitor) != 0)
+		log_error("cannot start the monitor");
+	else if (!leader)
+		monitor_stop(d->monitor);
 }
 
 static void lifelined_stop(struct lifelined *d)
@@ -268,6 +309,7 @@ static void lifelined_stop(struct lifelined *d)
 		event_free(d->sig_int);
 	if (d->sig_hup)
 		event_free(d->sig_hup);
+	monitor_free(d->monitor);
 	work_pool_free(d->work);
 	lease_stop(d->lease);
 	incident_stop(d->incident);
@@ -365,6 +407,7 @@ static int lifelined_run(struct lifelined *d)
 	if (http_server_new(&env, &d->http) != 0)
 		return 1;
 	d->sys.lease = d->lease;
+	d->sys.monitor = &d->monitor;
 	if (events_new(d->base, &d->events) != 0)
 		return 1;
 	if (incident_new(&env, d->events, d->cfg->doc, &d->incident, err, sizeof(err)) != 0) {
@@ -375,6 +418,14 @@ static int lifelined_run(struct lifelined *d)
 		events_add_routes(d->events, d->http) != 0 ||
 		incident_add_routes(d->incident, d->http) != 0)
 		return 1;
+	if (json_object_get(d->cfg->doc, "monitor")) {
+		if (monitor_new(d->base, json_object_get(d->cfg->doc, "monitor"), &d->monitor, err,
+				sizeof(err)) != 0) {
+			log_error("bad configuration: /monitor: %s", err);
+			return 1;
+		}
+		monitor_set_change_cb(d->monitor, on_monitor_change, d);
+	}
 	if (d->cfg->test_clock)
 		log_warn("testing.clock_control is on: admins can move this server's clock");
 	if (http_server_listen(d->http, d->cfg->listen_host, d->cfg->listen_port, &port) != 0) {

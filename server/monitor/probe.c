@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/bufferevent.h>
-
 const char *probe_type_name(enum probe_type type)
 {
 	switch (type) {
@@ -239,7 +237,7 @@ static int parse_sql(probe_spec *s, const json_t *obj, const char *where, char *
 	s->query = strdup(query ? query : "SELECT 1");
 	if (s->query == NULL)
 		return -1;
-	return probe_sql_prepare(s, conninfo, err, errlen);
+	return probe_sql_prepare(s, conninfo, where, err, errlen);
 }
 
 int probe_spec_new(const json_t *obj, const char *target, const char *where,
@@ -376,6 +374,7 @@ int probe_start(const struct probe_env *env, const probe_spec *spec, int timeout
 	run->timeout_ms = timeout_ms;
 	run->cb = cb;
 	run->arg = arg;
+	run->fd = -1;
 	run->timer = evtimer_new(env->base, probe_timeout_cb, run);
 	run->soon = event_new(env->base, -1, 0, probe_soon_cb, run);
 	if (run->timer == NULL || run->soon == NULL || evtimer_add(run->timer, &tv) != 0) {

@@ -1,6 +1,7 @@
 /* probe_http — GET through curlev; status and optional body text. */
 #include "probe_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,12 +39,16 @@ static void http_done(CURL *easy, CURLcode result, void *arg)
 		return;
 	}
 	if (result != CURLE_OK) {
+		long oserr = 0;
+
+		curl_easy_getinfo(run->easy, CURLINFO_OS_ERRNO, &oserr);
+		if (result == CURLE_COULDNT_CONNECT && oserr == ECONNREFUSED) {
+			probe_finish(run, false, "connection refused");
+			return;
+		}
 		probe_one_line(line, sizeof(line), run->curl_err[0] ? run->curl_err :
 			curl_easy_strerror(result));
-		if (result == CURLE_COULDNT_CONNECT && strstr(line, "refused") != NULL)
-			probe_finish(run, false, "connection refused");
-		else
-			probe_finish(run, false, "%s", line);
+		probe_finish(run, false, "%s", line);
 		return;
 	}
 	curl_easy_getinfo(run->easy, CURLINFO_RESPONSE_CODE, &status);

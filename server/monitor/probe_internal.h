@@ -62,13 +62,14 @@ struct probe_run {
 	char *body;
 	size_t body_len;
 	/* tcp, mllp */
-	struct bufferevent *bev;
+	evutil_socket_t fd;       /* -1 when closed or owned by bev */
+	struct event *net_ev;     /* EV_WRITE while connecting */
+	struct bufferevent *bev;  /* mllp, once connected */
 	char control_id[24];
 	/* sql */
 	PGconn *pg;
 	struct event *pg_ev;
 	int pg_step;          /* enum in probe_sql.c */
-	ExecStatusType pg_status;
 	bool pg_have_result;
 	char pg_error[PROBE_REASON_MAX];
 };
@@ -92,4 +93,5 @@ void probe_sql_start(probe_run *run);
 void probe_sql_stop(probe_run *run);
 
 /* probe_sql.c: check and resolve a conninfo at load (fills conninfo, hostaddr). */
-int probe_sql_prepare(probe_spec *spec, const char *conninfo, char *err, size_t errlen);
+int probe_sql_prepare(probe_spec *spec, const char *conninfo, const char *where,
+	char *err, size_t errlen);

@@ -128,6 +128,8 @@ static void mllp_conn_free_all(struct mllp *m, bool held_only)
 
 static bool mllp_frame_append(struct mllp_conn *c, const char *p, size_t n)
 {
+	if (n == 0)
+		return true;
 	if (n > MLLP_FRAME_MAX - c->len)
 		return false;
 	if (c->len + n > c->cap) {

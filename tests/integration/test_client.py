@@ -613,14 +613,18 @@ def test_server_status_json_combines_health_and_me(cli, server):
     out = cli.run("--json", "--server", server.url + "/", "--token", token, "status")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
+    # With a login, the monitored targets and the open outages (none here) come too.
     assert doc == {"server": server.url,
                    "health": server.api("GET", "/api/v1/health").json,
-                   "me": server.api("GET", "/api/v1/me", token=token).json}
+                   "me": server.api("GET", "/api/v1/me", token=token).json,
+                   "targets": server.api("GET", "/api/v1/targets", token=token).json["targets"],
+                   "outages": []}
     assert out.stdout.startswith("{\n  ")  # indented for people too
 
     out = cli.run("--json", "--server", server.url, "status")  # no token at all
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["me"] is None
+    doc = json.loads(out.stdout)
+    assert doc["me"] is None and doc["targets"] is None and doc["outages"] is None
 
 
 def test_server_logout_revokes_then_forgets_the_token_but_not_the_url(cli, server, pg):

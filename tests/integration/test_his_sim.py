@@ -7,6 +7,7 @@ timing is only ever asserted as a lower bound.
 """
 import contextlib
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -457,3 +458,438 @@ def test_signal_stops_it_cleanly(tmp_path, sig):
         assert not state_file.exists(), "the state file goes with the process"
     finally:
         proc.stop()
+
+
+# ---- HL7 v2 over MLLP --------------------------------------------------------
+
+VT, FS, CR = b"\x0b", b"\x1c", b"\r"
+FRAME_MAX = 1024 * 1024  # MLLP_FRAME_MAX in tests/his-sim/mllp.h
+
+
+def hl7_message(control_id, msg_type="ADT^A01", sender="LIFELINE", facility="WARD3",
+                receiver="HIS", receiver_facility="HOSP"):
+    return (f"MSH|^~\\&|{sender}|{facility}|{receiver}|{receiver_facility}|20240102030405||"
+            f"{msg_type}|{control_id}|P|2.5\r"
+            "EVN|A01|20240102030405\r"
+            "PID|1||12345^^^HOSP^MR||Doe^Jane\r").encode()
+
+
+def framed(payload):
+    return VT + payload + FS + CR
+
+
+class Ack:
+    """An HL7 answer: fields by HL7 number, MSH-1 being the separator itself."""
+
+    def __init__(self, payload):
+        self.raw = payload
+        assert payload.endswith(CR), payload
+        self.segments = {}
+        for seg in payload.decode("latin-1").split("\r"):
+            if seg:
+                fields = seg.split("|")
+                if fields[0] == "MSH":
+                    fields.insert(1, "|")
+                self.segments.setdefault(fields[0], []).append(fields)
+
+    def field(self, seg, n):
+        fields = self.segments[seg][0]
+        return fields[n] if n < len(fields) else ""
+
+    @property
+    def code(self):
+        return self.field("MSA", 1)
+
+    @property
+    def control_id(self):
+        return self.field("MSA", 2)
+
+    def __repr__(self):
+        return f"<Ack {self.raw!r}>"
+
+
+class Mllp:
+    """A blocking MLLP client: frames what it sends, unframes what it reads."""
+
+    def __init__(self, port, timeout=30):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+    def send(self, payload):
+        self.sock.sendall(framed(payload))
+
+    def read_ack(self):
+        """The next framed answer; EOFError when the server closes first."""
+        while True:
+            start = self.buf.find(VT)
+            end = self.buf.find(FS + CR, start + 1) if start >= 0 else -1
+            if end >= 0:
+                payload = self.buf[start + 1:end]
+                self.buf = self.buf[end + 2:]
+                return Ack(payload)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("the server closed the connection")
+            self.buf += chunk
+
+    def call(self, payload):
+        self.send(payload)
+        return self.read_ack()
+
+    def closed_by_server(self):
+        """True when the server closes without another answer (FIN or RST)."""
+        self.sock.settimeout(30)
+        try:
+            self.read_ack()
+        except (EOFError, ConnectionResetError):
+            return True
+        return False
+
+
+def mllp(sim, target, timeout=30):
+    return Mllp(sim.state["mllp"][target], timeout=timeout)
+
+
+def mllp_flaky_pattern(sim, target, n=50):
+    with mllp(sim, target) as c:
+        out = []
+        for i in range(n):
+            ack = c.call(hl7_message(f"F{i}"))
+            assert ack.code in ("AA", "AE") and ack.control_id == f"F{i}", ack
+            out.append(ack.code)
+        return out
+
+
+def test_mllp_every_target_listens_on_its_own_port(his_sim):
+    mllp_ports = his_sim.state["mllp"]
+    assert sorted(mllp_ports) == sorted(DEFAULT_TARGETS)
+    http_ports = set(his_sim.state["targets"].values()) | {his_sim.state["control"]}
+    assert len(set(mllp_ports.values())) == len(DEFAULT_TARGETS)
+    assert not set(mllp_ports.values()) & http_ports
+    s = stats(his_sim)["targets"]
+    for name in DEFAULT_TARGETS:
+        with mllp(his_sim, name) as c:
+            ack = c.call(hl7_message(f"ID-{name}"))
+        assert (ack.code, ack.control_id) == ("AA", f"ID-{name}")
+        assert s[name]["mllp_port"] == mllp_ports[name]
+
+
+def test_mllp_ack_names_the_request(his_sim):
+    with mllp(his_sim, "his-core") as c:
+        ack = c.call(hl7_message("MSG00001", sender="LL", facility="ICU",
+                                 receiver="CORE", receiver_facility="CITYHOSP"))
+        other = c.call(hl7_message("MSG00002", msg_type="ORM"))
+    assert ack.raw.startswith(b"MSH|^~\\&|HIS-SIM|CITYHOSP|LL|ICU|"), ack
+    assert [ack.field("MSH", n) for n in (2, 3, 4, 5, 6)] == ["^~\\&", "HIS-SIM", "CITYHOSP",
+                                                              "LL", "ICU"]
+    assert re.fullmatch(r"\d{14}", ack.field("MSH", 7)), ack
+    assert ack.field("MSH", 9) == "ACK^A01^ACK"
+    assert [ack.field("MSH", n) for n in (11, 12)] == ["P", "2.5"]
+    assert ack.field("MSH", 10) and ack.field("MSH", 10) != other.field("MSH", 10)
+    assert ack.field("MSH", 10) not in ("MSG00001", "MSG00002")
+    assert (ack.code, ack.control_id) == ("AA", "MSG00001")
+    assert "ERR" not in ack.segments
+    assert other.field("MSH", 9) == "ACK^^ACK" and other.control_id == "MSG00002"
+
+
+def test_mllp_many_messages_on_one_connection(his_sim):
+    with mllp(his_sim, "lis") as c:
+        for i in range(25):
+            ack = c.call(hl7_message(f"KEEP{i}"))
+            assert (ack.code, ack.control_id) == ("AA", f"KEEP{i}")
+        t = target_stats(his_sim, "lis")
+        assert (t["mllp_requests"], t["mllp_answered"], t["mllp_connections"]) == (25, 25, 1)
+    wait_for(lambda: target_stats(his_sim, "lis")["mllp_connections"] == 0,
+             what="the closed connection to go")
+
+
+def test_mllp_frame_split_across_sends(his_sim):
+    msg = hl7_message("SPLIT-1")
+    # Split at every awkward place: before the VT, inside MSH, between FS and CR.
+    pieces = [b"\r\n", VT, msg[:5], msg[5:40], msg[40:], FS, CR]
+    with mllp(his_sim, "pacs") as c:
+        for piece in pieces[:-1]:
+            c.sock.sendall(piece)
+            # A control round trip: by its answer the simulator has read the piece.
+            assert target_stats(his_sim, "pacs")["mllp_requests"] == 0
+        c.sock.sendall(pieces[-1])
+        ack = c.read_ack()
+        assert (ack.code, ack.control_id) == ("AA", "SPLIT-1")
+        c.send(hl7_message("SPLIT-2"))
+        assert c.read_ack().control_id == "SPLIT-2"
+        # One byte at a time works as well.
+        for byte in framed(hl7_message("BYTES")):
+            c.sock.sendall(bytes([byte]))
+        assert c.read_ack().control_id == "BYTES"
+
+
+def test_mllp_several_frames_in_one_send(his_sim):
+    with mllp(his_sim, "emr") as c:
+        fourth = framed(hl7_message("D"))
+        c.sock.sendall(b"".join(framed(hl7_message(x)) for x in "ABC") + fourth[:30])
+        assert [c.read_ack().control_id for _ in range(3)] == ["A", "B", "C"]
+        c.sock.sendall(fourth[30:])
+        ack = c.read_ack()
+        assert (ack.code, ack.control_id) == ("AA", "D")
+    assert target_stats(his_sim, "emr")["mllp_requests"] == 4
+
+
+def test_mllp_bytes_outside_frames_are_skipped(his_sim):
+    with mllp(his_sim, "his-db") as c:
+        c.sock.sendall(b"GET /health HTTP/1.1\r\n\r\n\x1c\r\x00\xff")
+        assert c.call(hl7_message("AFTER-JUNK")).code == "AA"
+        c.sock.sendall(b"\r\n" + framed(hl7_message("X")) + b"\n\n" + framed(hl7_message("Y")))
+        assert [c.read_ack().control_id for _ in range(2)] == ["X", "Y"]
+    assert target_stats(his_sim, "his-db")["mllp_requests"] == 3
+
+
+@pytest.mark.parametrize("payload,err_code,err_where,control_id", [
+    (b"hello, world", "100", "MSH^1", ""),
+    (b"", "100", "MSH^1", ""),
+    (b"PID|1||12345\rMSH|^~\\&|A|B|C|D|20240101||ADT^A01|X|P|2.5\r", "100", "MSH^1", ""),
+    (b"MSH|^~|A|B|C|D|20240101||ADT^A01|X|P|2.5\r", "102", "MSH^1", ""),
+    (b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01||P|2.5\r", "101", "MSH^1^10", ""),
+    (b"MSH|^~\\&|A|B|C|D|20240101|||X|P|2.5\r", "101", "MSH^1^9", "X"),
+    (b"\x00\xff\xfe binary \x0b", "100", "MSH^1", ""),
+])
+def test_mllp_message_without_a_valid_msh_is_rejected_with_ar(his_sim, payload, err_code,
+                                                               err_where, control_id):
+    with mllp(his_sim, "insurance") as c:
+        ack = c.call(payload)
+        assert ack.code == "AR", ack
+        assert ack.control_id == control_id
+        assert ack.field("MSH", 3) == "HIS-SIM" and ack.field("MSH", 9).startswith("ACK")
+        assert ack.field("ERR", 2) == err_where
+        assert ack.field("ERR", 3).split("^")[0] == err_code
+        assert ack.field("ERR", 3).split("^")[2] == "HL70357"
+        assert ack.field("ERR", 4) == "E" and ack.field("ERR", 8)
+        # The connection is still good.
+        ack = c.call(hl7_message("GOOD"))
+        assert (ack.code, ack.control_id) == ("AA", "GOOD")
+    assert stats(his_sim)["received"]["mllp"] == 2
+
+
+def test_mllp_down_refuse_closes_it_and_up_serves_the_same_port(his_sim):
+    port = his_sim.state["mllp"]["his-core"]
+    with mllp(his_sim, "his-core") as before:
+        assert before.call(hl7_message("BEFORE")).code == "AA"
+        t = his_sim.ctl("down", target="his-core", mode="refuse")["targets"]["his-core"]
+        assert (t["mode"], t["mllp_port"], t["mllp_connections"]) == ("refuse", port, 0)
+        assert before.closed_by_server(), "refuse closes open MLLP connections too"
+    assert refused(port)
+    assert refused(his_sim.state["targets"]["his-core"])
+    with mllp(his_sim, "lis") as other:
+        assert other.call(hl7_message("OTHER")).code == "AA", "other targets stay up"
+
+    t = his_sim.ctl("up", target="his-core")["targets"]["his-core"]
+    assert (t["state"], t["mllp_port"]) == ("up", port)
+    with mllp(his_sim, "his-core") as after:
+        ack = after.call(hl7_message("AFTER"))
+    assert (ack.code, ack.control_id) == ("AA", "AFTER")
+    assert health(his_sim, "his-core").status == 200
+
+
+def test_mllp_down_503_answers_ae(his_sim):
+    his_sim.ctl("down", target="lis", mode="503")
+    with mllp(his_sim, "lis") as c:
+        for i in range(3):
+            ack = c.call(hl7_message(f"AE{i}"))
+            assert (ack.code, ack.control_id) == ("AE", f"AE{i}")
+            assert ack.field("MSH", 9) == "ACK^A01^ACK"
+            assert ack.field("ERR", 3).split("^")[0] == "207"
+            assert "lis" in ack.field("ERR", 8)
+        t = target_stats(his_sim, "lis")
+        assert (t["mllp_requests"], t["mllp_answered"], t["mllp_failures_injected"]) == (3, 3, 3)
+        assert (t["requests"], t["failures_injected"]) == (0, 0), "HTTP counters are HTTP's"
+        assert stats(his_sim)["received"]["mllp"] == 0, "a failed message was not handled"
+        his_sim.ctl("up", target="lis")
+        assert c.call(hl7_message("UP")).code == "AA", "the same connection recovers"
+
+
+def test_mllp_hang_holds_messages_until_up(his_sim):
+    his_sim.ctl("down", target="emr", mode="hang")
+    with mllp(his_sim, "emr") as first, mllp(his_sim, "emr") as second:
+        first.send(hl7_message("HELD-1"))
+        first.sock.settimeout(0.5)
+        with pytest.raises(socket.timeout):
+            first.read_ack()
+        second.send(hl7_message("HELD-2"))
+        wait_for(lambda: target_stats(his_sim, "emr")["mllp_hanging"] == 2,
+                 what="two held messages")
+        t = target_stats(his_sim, "emr")
+        assert (t["mllp_hung"], t["mllp_answered"], t["hanging"]) == (2, 0, 0)
+
+        his_sim.ctl("up", target="emr")
+        # A held message is never answered: coming up drops its connection.
+        assert first.closed_by_server()
+        assert second.closed_by_server()
+    assert target_stats(his_sim, "emr")["mllp_hanging"] == 0
+    with mllp(his_sim, "emr") as c:
+        assert c.call(hl7_message("AFTER")).code == "AA"
+
+
+def test_mllp_slow_delays_every_ack_in_order(his_sim):
+    his_sim.ctl("slow", target="his-db", ms=300)
+    with mllp(his_sim, "his-db") as c:
+        t0 = time.monotonic()
+        assert c.call(hl7_message("SLOW")).code == "AA"
+        assert time.monotonic() - t0 >= 0.3
+        # Two in one send: one at a time per connection, so the second waits twice.
+        t0 = time.monotonic()
+        c.sock.sendall(framed(hl7_message("S1")) + framed(hl7_message("S2")))
+        assert c.read_ack().control_id == "S1"
+        assert c.read_ack().control_id == "S2"
+        assert time.monotonic() - t0 >= 0.6
+    # A client that leaves before its late ACK does not hurt the simulator.
+    with mllp(his_sim, "his-db") as gone:
+        gone.send(hl7_message("GONE"))
+        wait_for(lambda: target_stats(his_sim, "his-db")["mllp_delayed"] == 1,
+                 what="a delayed ACK")
+    wait_for(lambda: target_stats(his_sim, "his-db")["mllp_delayed"] == 0,
+             what="the late ACK to a client that left")
+    his_sim.ctl("up", target="his-db")
+    with mllp(his_sim, "his-db") as c:
+        assert c.call(hl7_message("FAST")).code == "AA"
+
+
+def test_mllp_flaky_is_deterministic_and_shares_the_http_draw(his_sim):
+    his_sim.ctl("flaky", target="pacs", p="0.3", seed=42)
+    first = mllp_flaky_pattern(his_sim, "pacs")
+    failures = first.count("AE")
+    assert 5 <= failures <= 25, f"p=0.3 over 50 messages gave {failures} failures"
+    assert target_stats(his_sim, "pacs")["mllp_failures_injected"] == failures
+
+    his_sim.ctl("flaky", target="pacs", p="0.3", seed=42)
+    assert mllp_flaky_pattern(his_sim, "pacs") == first, "same seed, same outcomes"
+    his_sim.ctl("flaky", target="pacs", p="0.3", seed=43)
+    assert mllp_flaky_pattern(his_sim, "pacs") != first, "another seed, other outcomes"
+    # The same decision function as HTTP: the same seed fails the same draws.
+    his_sim.ctl("flaky", target="pacs", p="0.3", seed=42)
+    http_pattern = ["AA" if s == 200 else "AE" for s in flaky_pattern(his_sim, "pacs")]
+    assert http_pattern == first
+
+    his_sim.ctl("up", target="pacs")
+    assert mllp_flaky_pattern(his_sim, "pacs", 10) == ["AA"] * 10
+
+
+def test_mllp_stats_count_and_reset_zeroes(his_sim):
+    with mllp(his_sim, "lis") as c:
+        for i in range(3):
+            assert c.call(hl7_message(f"N{i}")).code == "AA"
+        assert c.call(b"no msh here").code == "AR"
+    assert health(his_sim, "lis").status == 200
+    s = stats(his_sim)
+    lis = s["targets"]["lis"]
+    assert (lis["mllp_requests"], lis["mllp_answered"], lis["mllp_failures_injected"]) == (4, 4, 0)
+    assert (lis["requests"], lis["answered"]) == (1, 1)
+    assert s["received"] == {"health": 1, "not_found": 0, "mllp": 4}
+    for name in DEFAULT_TARGETS:
+        if name != "lis":
+            assert s["targets"][name]["mllp_requests"] == 0
+
+    his_sim.ctl("down", target="insurance", mode="hang")
+    with mllp(his_sim, "insurance") as held:
+        held.send(hl7_message("HELD"))
+        wait_for(lambda: target_stats(his_sim, "insurance")["mllp_hanging"] == 1,
+                 what="a held message")
+        res = his_sim.ctl("reset")
+        assert held.closed_by_server()
+    for name, t in res["targets"].items():
+        assert {k: t[k] for k in ("mllp_requests", "mllp_answered", "mllp_failures_injected",
+                                  "mllp_hung", "mllp_hanging", "mllp_delayed")} == {
+            "mllp_requests": 0, "mllp_answered": 0, "mllp_failures_injected": 0,
+            "mllp_hung": 0, "mllp_hanging": 0, "mllp_delayed": 0}, name
+        assert t["mllp_port"] == his_sim.state["mllp"][name]
+    assert stats(his_sim)["received"] == {"health": 0, "not_found": 0, "mllp": 0}
+
+
+def test_mllp_half_close_still_gets_its_acks(his_sim):
+    with mllp(his_sim, "pacs") as c:
+        c.sock.sendall(framed(hl7_message("H1")) + framed(hl7_message("H2")) + VT + b"MSH|part")
+        c.sock.shutdown(socket.SHUT_WR)
+        assert [c.read_ack().control_id for _ in range(2)] == ["H1", "H2"]
+        assert c.closed_by_server(), "a partial frame at the end is never answered"
+    assert target_stats(his_sim, "pacs")["mllp_requests"] == 2
+
+
+def test_mllp_oversize_frame_closes_the_connection(his_sim):
+    head = hl7_message("BIG") + b"NTE|1||"
+    biggest = head + b"x" * (FRAME_MAX - len(head) - 1) + CR
+    assert len(biggest) == FRAME_MAX
+    with mllp(his_sim, "his-core") as c:
+        ack = c.call(biggest)
+        assert (ack.code, ack.control_id) == ("AA", "BIG"), "exactly the limit is fine"
+        try:
+            c.sock.sendall(VT + head + b"x" * (FRAME_MAX + 1 - len(head)))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # it may hang up on us before we are done: that is the point
+        assert c.closed_by_server()
+    assert "a frame longer than 1048576 bytes" in his_sim.proc.log()
+    wait_for(lambda: target_stats(his_sim, "his-core")["mllp_connections"] == 0,
+             what="the oversize connection to go")
+    t = target_stats(his_sim, "his-core")
+    assert (t["mllp_requests"], t["mllp_answered"]) == (1, 1), "an oversize frame is no message"
+    with mllp(his_sim, "his-core") as c:
+        assert c.call(hl7_message("AFTER")).code == "AA"
+
+
+def test_mllp_sigterm_with_held_and_delayed_messages_exits_0(his_sim):
+    his_sim.ctl("down", target="insurance", mode="hang")
+    his_sim.ctl("slow", target="lis", ms=600000)
+    with mllp(his_sim, "insurance") as held, mllp(his_sim, "lis") as delayed:
+        held.send(hl7_message("HELD"))
+        delayed.send(hl7_message("LATE"))
+        # And a connection in the middle of a frame.
+        with mllp(his_sim, "pacs") as partial:
+            partial.sock.sendall(VT + b"MSH|^~")
+            wait_for(lambda: (target_stats(his_sim, "insurance")["mllp_hanging"],
+                              target_stats(his_sim, "lis")["mllp_delayed"],
+                              target_stats(his_sim, "pacs")["mllp_connections"]) == (1, 1, 1),
+                     what="one held, one delayed and one open MLLP connection")
+            assert his_sim.proc.stop() == 0, his_sim.proc.log()
+            assert partial.closed_by_server()
+        assert held.closed_by_server()
+        assert delayed.closed_by_server()
+
+
+def test_mllp_option_chooses_targets_and_ports(tmp_path):
+    p1 = free_port()
+    with started_sim(tmp_path, "--targets", "his-core,lis,pacs",
+                     "--mllp", f"lis={p1},pacs") as sim:
+        assert sorted(sim.state["mllp"]) == ["lis", "pacs"]
+        assert sim.state["mllp"]["lis"] == p1 and sim.state["mllp"]["pacs"] > 0
+        s = stats(sim)["targets"]
+        assert s["his-core"]["mllp_port"] is None and s["his-core"]["mllp_requests"] == 0
+        with Mllp(p1) as c:
+            assert c.call(hl7_message("FIXED")).code == "AA"
+        sim.ctl("down", target="lis")
+        assert refused(p1)
+        sim.ctl("up", target="lis")
+        with Mllp(p1) as c:
+            assert c.call(hl7_message("AGAIN")).code == "AA"
+    with started_sim(tmp_path, "--no-mllp", name="none") as sim:
+        assert sim.state["mllp"] == {}
+        assert sorted(sim.state["targets"]) == sorted(DEFAULT_TARGETS)
+        assert all(t["mllp_port"] is None for t in stats(sim)["targets"].values())
+        sim.ctl("down", mode="refuse")
+        assert sim.ctl("up")["targets"]["lis"]["state"] == "up"
+
+
+def test_a_taken_mllp_port_fails_start_up_clearly(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        state_file = tmp_path / "never.json"
+        out = run_sim("--mllp", f"lis={port}", "--state-file", str(state_file))
+        assert out.returncode == 1, out
+        assert f"127.0.0.1:{port}" in out.stderr and "MLLP" in out.stderr
+        assert "--mllp" in out.stderr
+        assert not state_file.exists()

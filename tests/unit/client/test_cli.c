@@ -191,8 +191,14 @@ static void test_time_text(void **state)
 		"2026-11-22 21:00 CST");
 	assert_string_equal(cli_time_text("2026-11-22T13:00:00.123Z", buf, sizeof(buf)),
 		"2026-11-22 21:00 CST");
+	/* Offsets too: PostgreSQL's jsonb writes timestamps as "+00:00". */
 	assert_string_equal(cli_time_text("2026-11-22T13:00:00+08:00", buf, sizeof(buf)),
-		"2026-11-22T13:00:00+08:00");
+		"2026-11-22 13:00 CST");
+	assert_string_equal(cli_time_text("2026-11-22T05:00:00.123456+00:00", buf, sizeof(buf)),
+		"2026-11-22 13:00 CST");
+	/* Without a zone the hour would be a guess: shown as it came. */
+	assert_string_equal(cli_time_text("2026-11-22T13:00:00", buf, sizeof(buf)),
+		"2026-11-22T13:00:00");
 	assert_string_equal(cli_time_text("soon", buf, sizeof(buf)), "soon");
 	assert_string_equal(cli_time_text(NULL, buf, sizeof(buf)), "?");
 }
