@@ -52,6 +52,13 @@ def run_up_once(tmp_path, port):
         r = http("POST", f"http://127.0.0.1:{port}/api/v1/auth/login",
                  {"username": "pharmacist", "password": "lifeline-demo"})
         assert r.status == 200 and r.json["user"]["department"] == "pharmacy"
+        token = r.json["token"]
+        # The demo watches the simulator's six subsystems, and they are all up.
+        targets = lambda: http("GET", f"http://127.0.0.1:{port}/api/v1/targets",
+                               token=token).json["targets"]
+        assert len(targets()) == 6
+        wait_for(lambda: all(t["state"] == "up" for t in targets()), timeout=60,
+                 what="the demo targets up")
         # A second copy refuses cleanly while the port is taken.
         second = subprocess.run([str(ROOT / "tools" / "up")], env=env, capture_output=True,
                                 text=True, timeout=120)
