@@ -30,6 +30,6 @@ int check_outage_level(const struct cli_args *args, struct cli_error *err);
 int check_outage_manual_start(const struct cli_args *args, struct cli_error *err);
 int check_outage_resolve(const struct cli_args *args, struct cli_error *err);
 int check_outage_dismiss(const struct cli_args *args, struct cli_error *err);
-int check_outage_id(const struct cli_args *args, struct cli_error *err); /* list-free: show */
+int check_outage_id(const struct cli_args *args, struct cli_error *err); /* the ID alone: show */
 int check_outage_log(const struct cli_args *args, struct cli_error *err);
 int check_problem_report(const struct cli_args *args, struct cli_error *err);

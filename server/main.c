@@ -15,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <sodium.h>
 
@@ -385,7 +386,8 @@ static int lifelined_run(struct lifelined *d)
 		d->base = event_base_new_with_config(ec);
 		event_config_free(ec);
 	}
-	if (!d->base)
+	/* Two priorities: the monitor's scheduling runs before other work (priority 0). */
+	if (!d->base || event_base_priority_init(d->base, 2) != 0)
 		return 1;
 	if (work_pool_new(d->base, d->cfg->workers, &d->work) != 0 ||
 		db_pool_new(d->base, d->cfg->db_conninfo, d->cfg->db_pool_size, &d->db) != 0 ||
@@ -488,6 +490,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		log_error("libcurl cannot start");
+		return 1;
+	}
 	if (sodium_init() < 0) {
 		log_error("libsodium cannot start");
 		return 1;
@@ -517,5 +523,6 @@ int main(int argc, char **argv)
 	}
 	rc = lifelined_run(&d);
 	lifelined_stop(&d);
+	curl_global_cleanup();
 	return rc;
 }

@@ -414,6 +414,13 @@ static const struct { const char *en, *zh; } messages_zh[] = {
 	{ "the body must be JSON (Content-Type: application/json)",
 		"请求内容必须是 JSON（Content-Type: application/json）" },
 	{ "this request needs a JSON body", "此请求需要 JSON 内容" },
+	{ "an outage is already open: confirm or change that one",
+		"已有一个未结束的故障：请确认或修改那一个" },
+	{ "no outage %s", "没有故障 %s" },
+	{ "/reason is required when the level is set on confirmation", "确认时指定等级必须说明理由（/reason）" },
+	{ "/time_scale is only for drills", "只有演练才能设置时间倍率（/time_scale）" },
+	{ "you may report only for your own department (%s)", "只能为本科室（%s）报告问题" },
+	{ "the outage changed at the same moment; send the report again", "故障状态刚刚发生变化，请重新提交报告" },
 };
 
 static const char *localize(http_ctx *ctx, const char *en)

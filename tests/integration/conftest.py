@@ -157,6 +157,22 @@ def pg():
 
 
 @pytest.fixture
+def own_pg():
+    """A cluster of its own, for a test that stops and starts PostgreSQL."""
+    base = tempfile.mkdtemp(prefix="lifeline-pg-own-")
+    os.chmod(base, 0o755)
+    cluster = PgCluster(base)
+    cluster.init()
+    cluster.start()
+    yield cluster
+    try:
+        cluster.stop("immediate")
+    except subprocess.CalledProcessError:
+        pass
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
 def dbname(pg):
     """A fresh, empty database for one test."""
     return pg.createdb("t_" + uuid.uuid4().hex[:12])

@@ -4,12 +4,10 @@ import http.client as httpclient
 import json
 import signal
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import (DEMO_PASSWORD, PgCluster, binary, create_user, http, make_config,
-                      wait_for)
+from conftest import DEMO_PASSWORD, binary, create_user, make_config, wait_for
 
 
 def error_of(r):
@@ -313,23 +311,6 @@ def test_create_user_cli_makes_the_first_admin(tmp_path, pg, dbname):
 
 
 # ---------- PostgreSQL goes away and comes back ----------
-
-@pytest.fixture
-def own_pg():
-    base = tempfile.mkdtemp(prefix="lifeline-pg-own-")
-    import os
-    import shutil
-    os.chmod(base, 0o755)
-    cluster = PgCluster(base)
-    cluster.init()
-    cluster.start()
-    yield cluster
-    try:
-        cluster.stop("immediate")
-    except subprocess.CalledProcessError:
-        pass
-    shutil.rmtree(base, ignore_errors=True)
-
 
 def test_database_outage_and_recovery(lifelined_factory, own_pg):
     db = own_pg.createdb("lifeline")
