@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "clock.h"
 #include "db.h"
 #include "events.h"
@@ -234,6 +236,13 @@ static int load_targets(struct incident *inc, json_t *config, char *err, size_t 
 	return 0;
 }
 
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	incident_process_queue(arg);
+}
+
 int incident_new(const struct http_env *env, struct events *events, json_t *config,
 	struct incident **out, char *err, size_t errlen)
 {
@@ -255,6 +264,11 @@ int incident_new(const struct http_env *env, struct events *events, json_t *conf
 		free(inc);
 		return rc;
 	}
+	inc->retry_ev = evtimer_new(env->base, on_retry, inc);
+	if (!inc->retry_ev) {
+		free(inc);
+		return LL_ENOMEM;
+	}
 	*out = inc;
 	return 0;
 }
@@ -275,5 +289,7 @@ void incident_free(struct incident *inc)
 		inc->queue_head = c->next;
 		incident_change_free(c);
 	}
+	if (inc->retry_ev)
+		event_free(inc->retry_ev);
 	free(inc);
 }

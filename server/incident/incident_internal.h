@@ -40,7 +40,8 @@ struct target_meta {
 struct change {
 	struct incident_target_change c;
 	char *target, *state, *old_state, *affected_by, *reason;
-	int attempts;
+	int attempts;   /* SQL failures so far */
+	bool waiting;   /* held back while the database is unavailable */
 	struct change *next;
 };
 
@@ -52,6 +53,7 @@ struct incident {
 	int ntargets;
 	struct change *queue_head, *queue_tail;
 	bool busy;   /* a change is being processed */
+	struct event *retry_ev; /* re-runs the queue once the database is back */
 	bool freeing;
 };
 
@@ -66,3 +68,5 @@ void incident_publish_outage(struct incident *inc, const char *id);
 /* Recompute the proposed level of an outage from its evidence, then publish. */
 void incident_repropose(struct incident *inc, const char *id);
 void incident_change_free(struct change *c);
+/* Process queued target changes (the retry timer's callback). */
+void incident_process_queue(struct incident *inc);

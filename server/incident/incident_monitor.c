@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "clock.h"
 #include "db.h"
 #include "events.h"
@@ -78,20 +80,50 @@ static void finish(struct step *st)
 	process_next(inc);
 }
 
-static void retry_or_drop(struct step *st, const char *why)
+/* Put the change back at the head of the queue, to run again after delay_ms (0: now). */
+static void requeue(struct step *st, int delay_ms)
 {
 	struct incident *inc = st->inc;
+	struct change *c = st->c;
+	struct timeval tv = { delay_ms / 1000, (delay_ms % 1000) * 1000 };
+
+	c->next = inc->queue_head;
+	inc->queue_head = c;
+	if (!inc->queue_tail)
+		inc->queue_tail = c;
+	free(st);
+	inc->busy = false;
+	if (delay_ms > 0 && inc->retry_ev)
+		evtimer_add(inc->retry_ev, &tv);
+	else
+		process_next(inc);
+}
+
+/*
+ * The database is unavailable: nothing is dropped. The change waits at the
+ * head of the queue (order matters) and is tried again every second.
+ */
+static void wait_for_db(struct step *st)
+{
+	if (!st->c->waiting)
+		log_warn("target %s -> %s: the database is unavailable; will record it when it returns",
+			st->c->target, st->c->state);
+	st->c->waiting = true;
+	requeue(st, 1000);
+}
+
+void incident_process_queue(struct incident *inc)
+{
+	process_next(inc);
+}
+
+static void retry_or_drop(struct step *st, const char *why)
+{
 	struct change *c = st->c;
 
 	if (++c->attempts < MAX_ATTEMPTS) {
 		log_warn("target %s -> %s: %s; trying again", c->target, c->state, why);
-		c->next = inc->queue_head;
-		inc->queue_head = c;
-		if (!inc->queue_tail)
-			inc->queue_tail = c;
-		free(st);
-		inc->busy = false;
-		process_next(inc);
+		requeue(st, 0);
 		return;
 	}
 	log_error("target %s -> %s not recorded after %d attempts: %s", c->target, c->state,
@@ -103,8 +135,12 @@ static void on_opened(int err, PGresult *res, void *arg)
 {
 	struct step *st = arg;
 
-	if (err || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		retry_or_drop(st, err ? lifeline_strerror(err) : PQresultErrorMessage(res));
+	if (err) {
+		wait_for_db(st);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		retry_or_drop(st, PQresultErrorMessage(res));
 		return;
 	}
 	if (PQntuples(res) != 1) {
@@ -169,15 +205,19 @@ static void open_or_join(struct step *st)
 			" FROM res WHERE added) "
 			"SELECT id, created, added FROM res",
 			5, params, on_opened, st) != 0)
-		retry_or_drop(st, "the database is unavailable");
+		wait_for_db(st);
 }
 
 static void on_simple(int err, PGresult *res, void *arg)
 {
 	struct step *st = arg;
 
-	if (err || (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK)) {
-		retry_or_drop(st, err ? lifeline_strerror(err) : PQresultErrorMessage(res));
+	if (err) {
+		wait_for_db(st);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+		retry_or_drop(st, PQresultErrorMessage(res));
 		return;
 	}
 	for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++)
@@ -201,7 +241,7 @@ static void note_affected(struct step *st)
 			"jsonb_build_object('target', $1::text, 'through', $3::text, 'reason', $4::text) "
 			"FROM outages WHERE status IN " OPEN_STATUSES " AND NOT drill RETURNING outage_id",
 			4, params, on_simple, st) != 0)
-		retry_or_drop(st, "the database is unavailable");
+		wait_for_db(st);
 }
 
 static void note_up(struct step *st)
@@ -229,7 +269,7 @@ static void note_up(struct step *st)
 			" '{}'::jsonb FROM rec) "
 			"SELECT id FROM o",
 			2, params, on_simple, st) != 0)
-		retry_or_drop(st, "the database is unavailable");
+		wait_for_db(st);
 }
 
 static json_t *change_json(const struct change *c)
@@ -253,8 +293,12 @@ static void on_state_stored(int err, PGresult *res, void *arg)
 	struct change *c = st->c;
 	json_t *ev;
 
-	if (err || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		retry_or_drop(st, err ? lifeline_strerror(err) : PQresultErrorMessage(res));
+	if (err) {
+		wait_for_db(st);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		retry_or_drop(st, PQresultErrorMessage(res));
 		return;
 	}
 	ev = change_json(c);
@@ -310,5 +354,5 @@ static void process_next(struct incident *inc)
 			"breakpoint = EXCLUDED.breakpoint, affected_by = EXCLUDED.affected_by, "
 			"flapping = EXCLUDED.flapping, last_error = EXCLUDED.last_error, updated_at = now()",
 			7, params, on_state_stored, st) != 0)
-		retry_or_drop(st, "the database is unavailable");
+		wait_for_db(st);
 }

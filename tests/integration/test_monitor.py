@@ -192,3 +192,22 @@ def test_two_servers_one_leader_and_a_takeover(watched, his_sim, pg, server_temp
     wait_for(lambda: live(b, it, "his-core")["state"] == "down", what="b sees his-core down")
     outs = b.api("GET", "/api/v1/outages", token=it).json["outages"]
     assert [o["id"] for o in outs] == [first["id"]]
+
+
+def test_a_target_falling_while_our_database_is_away_is_recorded_when_it_returns(
+        lifelined_factory, own_pg, his_sim):
+    db = own_pg.createdb("lifeline")
+    srv = lifelined_factory(db=db, users=[("it", DEMO_PASSWORD, "it", None)],
+                            database={"conninfo": own_pg.conninfo(db), "pool_size": 3},
+                            monitor=monitor_config(his_sim))
+    it = srv.login("it", DEMO_PASSWORD)
+    wait_for(lambda: all_up(srv, it), what="every target up")
+    own_pg.stop("fast")
+    wait_for(lambda: srv.api("GET", "/api/v1/health").json["db"] == "down", what="db down")
+    his_sim.ctl("down", target="his-core")
+    wait_for(lambda: live(srv, it, "his-core")["state"] == "down", what="his-core down (live)")
+    own_pg.start()
+    o = wait_for(lambda: srv.api("GET", "/api/v1/health").json["db"] == "ok"
+                 and open_outages(srv, it), what="the outage recorded after the database returns")
+    assert o[0]["targets"] == ["his-core"]
+    assert o[0]["breakpoint"] == targets_of(srv, it)["his-core"]["breakpoint"]
