@@ -25,7 +25,7 @@ static const struct cfg_key {
 	S("/listen/host", listen_host, "127.0.0.1", false),
 	I("/listen/port", listen_port, 8580, false),
 	S("/database/conninfo", db_conninfo, NULL, false),
-	I("/database/pool_size", db_pool_size, 4, false),
+	I("/database/pool_size", db_pool_size, 6, false),
 	S("/paths/schemas", schema_dir, NULL, false),
 	S("/paths/web_root", web_root, LIFELINE_SOURCE_ROOT "/client/web", false),
 	S("/paths/access_log", access_log, "-", true),

@@ -314,6 +314,7 @@ static void lifelined_stop(struct lifelined *d)
 	work_pool_free(d->work);
 	lease_stop(d->lease);
 	incident_stop(d->incident);
+	events_stop(d->events);
 	db_pool_free(d->db);
 	events_free(d->events);
 	http_server_free(d->http);
@@ -410,7 +411,7 @@ static int lifelined_run(struct lifelined *d)
 		return 1;
 	d->sys.lease = d->lease;
 	d->sys.monitor = &d->monitor;
-	if (events_new(d->base, &d->events) != 0)
+	if (events_new(d->base, d->db, &d->events) != 0)
 		return 1;
 	if (incident_new(&env, d->events, d->cfg->doc, &d->incident, err, sizeof(err)) != 0) {
 		log_error("bad configuration: %s", err);

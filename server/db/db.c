@@ -477,6 +477,12 @@ void db_pool_set_state_cb(db_pool *pool, db_state_cb cb, void *arg)
 	pool->state_arg = arg;
 }
 
+void db_pool_set_notify_cb(db_pool *pool, db_notify_cb cb, void *arg)
+{
+	pool->notify_cb = cb;
+	pool->notify_arg = arg;
+}
+
 void db_pool_set_log_cb(db_pool *pool, db_log_cb cb, void *arg)
 {
 	pool->log_cb = cb;

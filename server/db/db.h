@@ -150,6 +150,15 @@ int db_conn_query(db_conn *conn, const char *sql, int nparams,
 void db_release(db_conn *conn);
 
 /*
+ * LISTEN/NOTIFY: notifications that arrive on any connection of the pool
+ * (only a connection that ran LISTEN receives any; hold one with
+ * db_acquire) are handed to cb on the loop. channel and payload are valid
+ * during the call only.
+ */
+typedef void (*db_notify_cb)(const char *channel, const char *payload, void *arg);
+void db_pool_set_notify_cb(db_pool *pool, db_notify_cb cb, void *arg);
+
+/*
  * Blocking helpers for start-up and command-line modes ONLY (never on the
  * loop): connect with PQconnectdb and report a clear error.
  */

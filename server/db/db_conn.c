@@ -177,8 +177,13 @@ static void conn_watch_idle(db_conn *c)
 		conn_lost(c, PQerrorMessage(c->pg));
 		return;
 	}
-	while ((n = PQnotifies(c->pg)))
+	while ((n = PQnotifies(c->pg))) {
+		db_pool *pool = c->pool;
+
+		if (pool->notify_cb)
+			pool->notify_cb(n->relname, n->extra, pool->notify_arg);
 		PQfreemem(n);
+	}
 	if (conn_arm(c, EV_READ, NULL) != 0)
 		conn_lost(c, "cannot watch the connection's socket");
 }

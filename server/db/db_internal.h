@@ -93,6 +93,8 @@ struct db_pool {
 	void *state_arg;
 	db_log_cb log_cb;
 	void *log_arg;
+	db_notify_cb notify_cb;
+	void *notify_arg;
 	uint64_t queries, failures, reconnects;
 	bool starting;       /* the first connection attempts are not all made yet */
 	bool in_callbacks;   /* pool_run_done() is calling user code */

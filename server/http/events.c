@@ -8,10 +8,15 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "db.h"
 #include "log.h"
 
 #define PING_SECONDS 15
 #define STREAM_TIMEOUT_S 3600
+#define CHANNEL "lifeline_events"
+#define LISTEN_CHECK_S 2
+/* PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
+#define MAX_PAYLOAD 7900
 
 struct client {
 	struct evhttp_request *req;
@@ -24,6 +29,13 @@ struct events {
 	size_t nclients;
 	uint64_t next_id;
 	struct event *ping;
+	/* fan-out through PostgreSQL: every instance LISTENs on one held connection */
+	db_pool *db;
+	db_conn *listener;    /* held while listening */
+	bool listening;
+	bool busy;            /* an acquire or a check is in flight */
+	bool stopping;
+	struct event *check;
 };
 
 /* Drop clients whose connection libevent has already detached. */
@@ -66,21 +78,134 @@ static void on_ping(evutil_socket_t fd, short what, void *arg)
 	send_all(arg, ": ping\n\n", 8);
 }
 
-void events_publish(struct events *ev, const char *type, json_t *data)
+/* Write one event to this instance's streams. */
+static void deliver(struct events *ev, const char *type, const char *json)
 {
-	char *json = json_dumps(data, JSON_COMPACT);
 	char *text = NULL;
 	int len;
 
-	if (!json)
-		return;
 	len = asprintf(&text, "id: %llu\nevent: %s\ndata: %s\n\n",
 		(unsigned long long)++ev->next_id, type, json);
-	free(json);
 	if (len < 0)
 		return;
 	send_all(ev, text, (size_t)len);
 	free(text);
+}
+
+static void on_notified(int err, PGresult *res, void *arg)
+{
+	char *payload = arg;
+
+	if (err || PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_warn("event not fanned out to other instances: %s",
+			err ? lifeline_strerror(err) : PQresultErrorMessage(res));
+	free(payload);
+}
+
+/*
+ * While this instance listens, an event goes out as a NOTIFY and comes back
+ * to every instance's listener (this one included), so that clients of a
+ * standby see the leader's changes too. Otherwise it is delivered here only.
+ */
+void events_publish(struct events *ev, const char *type, json_t *data)
+{
+	char *json = json_dumps(data, JSON_COMPACT);
+	char *payload = NULL;
+	const char *params[1];
+
+	if (!json)
+		return;
+	if (ev->listening && db_pool_up(ev->db) &&
+		asprintf(&payload, "%s %s", type, json) > 0 && strlen(payload) < MAX_PAYLOAD) {
+		params[0] = payload;
+		if (db_query(ev->db, "SELECT pg_notify('" CHANNEL "', $1)", 1, params, on_notified,
+				payload) == 0) {
+			free(json);
+			return;
+		}
+	}
+	free(payload);
+	deliver(ev, type, json);
+	free(json);
+}
+
+static void on_notify(const char *channel, const char *payload, void *arg)
+{
+	struct events *ev = arg;
+	char type[32];
+	size_t n = strcspn(payload, " ");
+
+	if (strcmp(channel, CHANNEL) != 0 || n == 0 || n >= sizeof(type) || !payload[n])
+		return;
+	memcpy(type, payload, n);
+	type[n] = '\0';
+	deliver(ev, type, payload + n + 1);
+}
+
+static void lose_listener(struct events *ev)
+{
+	if (ev->listener && !ev->stopping)
+		db_release(ev->listener);
+	ev->listener = NULL;
+	ev->listening = false;
+}
+
+static void on_listen(int err, PGresult *res, void *arg)
+{
+	struct events *ev = arg;
+
+	ev->busy = false;
+	if (ev->stopping) {
+		ev->listener = NULL;
+		return;
+	}
+	if (err || (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK)) {
+		if (ev->listening)
+			log_warn("event fan-out lost its database connection; listening again");
+		lose_listener(ev);
+		return;
+	}
+	if (!ev->listening)
+		log_info("listening for events from other instances");
+	ev->listening = true;
+}
+
+static void on_listener(int err, db_conn *conn, void *arg)
+{
+	struct events *ev = arg;
+
+	if (err || !conn || ev->stopping) {
+		ev->busy = false;
+		if (conn)
+			db_release(conn);
+		return;
+	}
+	ev->listener = conn;
+	if (db_conn_query(conn, "LISTEN " CHANNEL, 0, NULL, on_listen, ev) != 0) {
+		ev->busy = false;
+		lose_listener(ev);
+	}
+}
+
+/* Keep one connection listening; a lost one is noticed by a cheap query. */
+static void on_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct events *ev = arg;
+
+	(void)fd;
+	(void)what;
+	if (ev->busy || ev->stopping || !ev->db)
+		return;
+	ev->busy = true;
+	if (ev->listener) {
+		if (db_conn_query(ev->listener, "SELECT 1", 0, NULL, on_listen, ev) != 0) {
+			ev->busy = false;
+			lose_listener(ev);
+		}
+		return;
+	}
+	if (db_acquire(ev->db, on_listener, ev) != 0)
+		ev->busy = false;
 }
 
 static void handle_events(http_ctx *ctx)
@@ -125,16 +250,22 @@ int events_add_routes(struct events *ev, http_server *srv)
 	return http_server_add_routes(srv, event_routes, 1, ev);
 }
 
-int events_new(struct event_base *base, struct events **out)
+int events_new(struct event_base *base, db_pool *db, struct events **out)
 {
 	struct events *ev = calloc(1, sizeof(*ev));
 	struct timeval every = { PING_SECONDS, 0 };
+	struct timeval check = { LISTEN_CHECK_S, 0 };
 
 	*out = NULL;
 	if (!ev)
 		return LL_ENOMEM;
+	ev->db = db;
 	ev->ping = event_new(base, -1, EV_PERSIST, on_ping, ev);
-	if (!ev->ping || event_add(ev->ping, &every) != 0) {
+	ev->check = event_new(base, -1, EV_PERSIST, on_check, ev);
+	if (db)
+		db_pool_set_notify_cb(db, on_notify, ev);
+	if (!ev->ping || event_add(ev->ping, &every) != 0 || !ev->check ||
+		event_add(ev->check, &check) != 0) {
 		events_free(ev);
 		return LL_ENOMEM;
 	}
@@ -155,7 +286,22 @@ void events_free(struct events *ev)
 	}
 	if (ev->ping)
 		event_free(ev->ping);
+	if (ev->check)
+		event_free(ev->check);
 	free(ev);
+}
+
+void events_stop(struct events *ev)
+{
+	if (!ev || ev->stopping)
+		return;
+	if (ev->db)
+		db_pool_set_notify_cb(ev->db, NULL, NULL);
+	if (ev->listener && !ev->busy)
+		db_release(ev->listener);
+	ev->listener = NULL;
+	ev->stopping = true;
+	ev->listening = false;
 }
 
 size_t events_clients(const struct events *ev)

@@ -8,9 +8,11 @@
  * Browsers' EventSource cannot send headers, so this route also accepts the
  * token as ?token=.
  *
- * This instance's changes only: clients of a standby see the leader's
- * changes when they poll the API (fan-out through LISTEN/NOTIFY is a later
- * step).
+ * Several instances: each holds one database connection that LISTENs on
+ * "lifeline_events"; a change is published as a NOTIFY and every instance
+ * writes it to its own streams, so the clients of a standby see what the
+ * leader does. While the database is away, events reach this instance's
+ * streams only.
  */
 #pragma once
 
@@ -22,8 +24,13 @@
 struct event_base;
 struct events;
 
-int events_new(struct event_base *base, struct events **out) LL_MUST_CHECK;
-/* Ends every stream; call before http_server_free(). */
+struct db_pool;
+
+/* db may be NULL (no fan-out). */
+int events_new(struct event_base *base, struct db_pool *db, struct events **out) LL_MUST_CHECK;
+/* Before db_pool_free(): stop listening, touch the pool no more. */
+void events_stop(struct events *ev);
+/* Ends every stream; call after db_pool_free() and before http_server_free(). */
 void events_free(struct events *ev);
 
 int events_add_routes(struct events *ev, http_server *srv) LL_MUST_CHECK;

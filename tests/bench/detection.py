@@ -108,6 +108,7 @@ def parse_args(argv):
 
 
 ARGS = parse_args(sys.argv[1:])
+sys.stdout.reconfigure(line_buffering=True)   # the report interleaves with progress on stderr
 # conftest reads the build directory when imported.
 os.environ["LIFELINE_BUILD_DIR"] = str(pathlib.Path(ARGS.build_dir).resolve())
 sys.path.insert(0, str(ROOT / "tests" / "integration"))

@@ -282,7 +282,7 @@ class Lifelined:
 def make_config(pg, db, tmp_path, **overrides):
     cfg = {
         "listen": {"host": "127.0.0.1", "port": 0},
-        "database": {"conninfo": pg.conninfo(db), "pool_size": 3},
+        "database": {"conninfo": pg.conninfo(db), "pool_size": 4},
         "paths": {"schemas": str(ROOT / "schemas"), "web_root": str(ROOT / "client" / "web"),
                   "access_log": str(tmp_path / "access.log")},
         "log": {"level": "debug"},

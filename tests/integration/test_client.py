@@ -284,7 +284,7 @@ def own_pg():
 def server_on_own_pg(lifelined_factory, own_pg, **overrides):
     db = own_pg.createdb("lifeline")
     return lifelined_factory(db=db, users=[("admin", DEMO_PASSWORD, "admin", None)],
-                             database={"conninfo": own_pg.conninfo(db), "pool_size": 3},
+                             database={"conninfo": own_pg.conninfo(db), "pool_size": 4},
                              **overrides)
 
 

@@ -198,7 +198,7 @@ def test_a_target_falling_while_our_database_is_away_is_recorded_when_it_returns
         lifelined_factory, own_pg, his_sim):
     db = own_pg.createdb("lifeline")
     srv = lifelined_factory(db=db, users=[("it", DEMO_PASSWORD, "it", None)],
-                            database={"conninfo": own_pg.conninfo(db), "pool_size": 3},
+                            database={"conninfo": own_pg.conninfo(db), "pool_size": 4},
                             monitor=monitor_config(his_sim))
     it = srv.login("it", DEMO_PASSWORD)
     wait_for(lambda: all_up(srv, it), what="every target up")

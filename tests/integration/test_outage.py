@@ -223,3 +223,22 @@ def test_state_changes_are_streamed_as_server_sent_events(server):
     assert got and got[-1][0] == "outage" and got[-1][1]["id"] == oid
     # Without a token the stream is refused like any other call.
     assert server.api("GET", "/api/v1/events").status == 401
+
+
+def test_clients_of_a_standby_see_the_leaders_changes(lifelined_factory, pg, server_template):
+    db = pg.createdb("t_fan_" + __import__("uuid").uuid4().hex[:8], template=server_template)
+    a = lifelined_factory(db=db)
+    wait_for(lambda: a.api("GET", "/api/v1/health").json["role"] == "leader", what="a leads")
+    b = lifelined_factory(db=db)
+    assert b.api("GET", "/api/v1/health").json["role"] == "standby"
+    viewer = b.login("viewer", DEMO_PASSWORD)
+    # b listens for other instances' events once its listener is up (it checks every 2 s).
+    b.proc.wait_log("listening for events from other instances")
+    a.proc.wait_log("listening for events from other instances")
+    got, ready = [], threading.Event()
+    reader = threading.Thread(target=read_events, args=(b.url, viewer, got, ready), daemon=True)
+    reader.start()
+    assert ready.wait(30)
+    oid = declare(a, a.login("it", DEMO_PASSWORD)).json["outage"]["id"]
+    reader.join(30)
+    assert got and got[-1][0] == "outage" and got[-1][1]["id"] == oid

@@ -44,7 +44,7 @@ def test_metrics_are_prometheus_text(server):
     assert 'lifeline_http_requests_total{method="-",route="unmatched",code="404"} 1' in text
     assert "lifeline_http_request_duration_seconds_bucket" in text
     assert "lifeline_db_up 1" in text
-    assert "lifeline_db_pool_size 3" in text
+    assert "lifeline_db_pool_size 4" in text
 
 
 def test_request_id_is_taken_per_request(server):
@@ -315,7 +315,7 @@ def test_create_user_cli_makes_the_first_admin(tmp_path, pg, dbname):
 def test_database_outage_and_recovery(lifelined_factory, own_pg):
     db = own_pg.createdb("lifeline")
     srv = lifelined_factory(db=db, users=[("admin", DEMO_PASSWORD, "admin", None)],
-                            database={"conninfo": own_pg.conninfo(db), "pool_size": 3})
+                            database={"conninfo": own_pg.conninfo(db), "pool_size": 4})
     token = srv.login("admin", DEMO_PASSWORD)
     assert srv.api("GET", "/api/v1/me", token=token).status == 200
 

@@ -42,7 +42,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->listen_host, "127.0.0.1");
 	assert_int_equal(cfg->listen_port, 8580);
 	assert_string_equal(cfg->db_conninfo, "dbname=x");
-	assert_int_equal(cfg->db_pool_size, 4);
+	assert_int_equal(cfg->db_pool_size, 6);
 	assert_int_equal(cfg->max_body_bytes, 4 * 1024 * 1024);
 	assert_string_equal(cfg->log_level, "info");
 	assert_non_null(cfg->schema_dir);
