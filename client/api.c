@@ -129,14 +129,14 @@ static bool add_header(struct curl_slist **list, const char *name, const char *v
 	return true;
 }
 
-static struct curl_slist *make_headers(const struct api_client *api)
+static struct curl_slist *make_headers(const struct api_client *api, const char *content_type)
 {
 	struct curl_slist *h = NULL;
 
 	const char *lang = api->accept_language ? api->accept_language : "zh-CN";
 
 	if (!add_header(&h, "Accept", "application/json") ||
-		!add_header(&h, "Content-Type", "application/json") ||
+		!add_header(&h, "Content-Type", content_type) ||
 		!add_header(&h, "Accept-Language", lang) ||
 		/* curl waits for "100 Continue" on larger bodies; our server answers at once. */
 		!add_header(&h, "Expect", ""))
@@ -157,11 +157,26 @@ static struct curl_slist *make_headers(const struct api_client *api)
 int api_request(struct api_client *api, const char *method, const char *path, json_t *body,
 	long *status, json_t **out)
 {
+	char *payload = NULL;
+	int rc;
+
+	*status = 0;
+	*out = NULL;
+	if (body && !(payload = json_dumps(body, JSON_COMPACT)))
+		return API_ENOMEM;
+	rc = api_request_raw(api, method, path, "application/json", payload,
+		payload ? strlen(payload) : 0, status, out);
+	free(payload);
+	return rc;
+}
+
+int api_request_raw(struct api_client *api, const char *method, const char *path,
+	const char *content_type, const char *payload, size_t payload_len, long *status, json_t **out)
+{
 	CURL *c = api->curl;
 	struct curl_slist *headers = NULL;
 	struct body_buf resp = {0};
 	char *url = NULL;
-	char *payload = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	long connect_ms = api->timeout_ms < API_CONNECT_TIMEOUT_MS ? api->timeout_ms :
 		API_CONNECT_TIMEOUT_MS;
@@ -179,12 +194,7 @@ int api_request(struct api_client *api, const char *method, const char *path, js
 	if (!url)
 		goto done;
 	snprintf(url, url_len, "%s%s", api->server, path);
-	if (body) {
-		payload = json_dumps(body, JSON_COMPACT);
-		if (!payload)
-			goto done;
-	}
-	headers = make_headers(api);
+	headers = make_headers(api, content_type);
 	if (!headers)
 		goto done;
 
@@ -209,7 +219,7 @@ int api_request(struct api_client *api, const char *method, const char *path, js
 		else
 			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload ? payload : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, payload ? (long)strlen(payload) : 0L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, payload ? (long)payload_len : 0L);
 	}
 
 	code = curl_easy_perform(c);
@@ -248,7 +258,6 @@ done:
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	}
 	curl_slist_free_all(headers);
-	free(payload);
 	free(url);
 	free(resp.data);
 	return rc;

@@ -87,6 +87,15 @@ int api_request(struct api_client *api, const char *method, const char *path, js
 	long *status, json_t **out) LL_MUST_CHECK;
 
 /*
+ * As api_request(), with a body that is not JSON (a CSV import): payload
+ * (borrowed; NULL for none) of payload_len bytes sent as content_type. The
+ * answer is still read as JSON.
+ */
+int api_request_raw(struct api_client *api, const char *method, const char *path,
+	const char *content_type, const char *payload, size_t payload_len, long *status,
+	json_t **out) LL_MUST_CHECK;
+
+/*
  * Parse a timeout in seconds ("60", "2.5") into milliseconds. False unless it
  * is a positive number no larger than a day.
  */

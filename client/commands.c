@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "cmd_auth.h"
+#include "cmd_departments.h"
 #include "cmd_outage.h"
 
 /* Shorthand for an option list: CLI_OPTIONS({"name", 'x', CLI_VALUE}, ...). */
@@ -141,6 +142,57 @@ const struct cli_command commands_table[] = {
 		.options = CLI_OPTIONS({"text", 0, CLI_VALUE, true}, {"kind", 0, CLI_VALUE, false},
 			{"dept", 0, CLI_VALUE, false}),
 		.min_args = 0, .max_args = 0,
+		.needs_auth = true,
+	},
+	{
+		.name = "departments list",
+		.synopsis = "",
+		.summary = I18N_DEPT_LIST_SUMMARY,
+		.help = I18N_DEPT_LIST_HELP,
+		.run = cmd_departments_list,
+		.min_args = 0, .max_args = 0,
+		.needs_auth = true,
+	},
+	{
+		.name = "departments show",
+		.synopsis = "CODE",
+		.summary = I18N_DEPT_SHOW_SUMMARY,
+		.help = I18N_DEPT_SHOW_HELP,
+		.run = cmd_departments_show,
+		.check = check_departments_code,
+		.min_args = 1, .max_args = 1,
+		.needs_auth = true,
+	},
+	{
+		.name = "departments import",
+		.synopsis = "FILE.json|FILE.csv",
+		.summary = I18N_DEPT_IMPORT_SUMMARY,
+		.help = I18N_DEPT_IMPORT_HELP,
+		.run = cmd_departments_import,
+		.check = check_departments_import,
+		.min_args = 1, .max_args = 1,
+		.needs_auth = true,
+	},
+	{
+		.name = "departments contact-add",
+		.synopsis = "CODE --kind K --address A [--name N] [--role R]",
+		.summary = I18N_DEPT_CONTACT_ADD_SUMMARY,
+		.help = I18N_DEPT_CONTACT_ADD_HELP,
+		.run = cmd_departments_contact_add,
+		.check = check_departments_contact_add,
+		.options = CLI_OPTIONS({"kind", 0, CLI_VALUE, true}, {"address", 0, CLI_VALUE, true},
+			{"name", 0, CLI_VALUE, false}, {"role", 0, CLI_VALUE, false}),
+		.min_args = 1, .max_args = 1,
+		.needs_auth = true,
+	},
+	{
+		.name = "departments verify",
+		.synopsis = "CODE",
+		.summary = I18N_DEPT_VERIFY_SUMMARY,
+		.help = I18N_DEPT_VERIFY_HELP,
+		.run = cmd_departments_verify,
+		.check = check_departments_code,
+		.min_args = 1, .max_args = 1,
 		.needs_auth = true,
 	},
 };

@@ -568,6 +568,92 @@ static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
 	[I18N_PROBLEM_NOT_ATTACHED] = {
 		"目前没有进行中的故障；信息科会收到这条报告。\n",
 		"No outage is open; IT gets the report.\n"},
+	/* ---- departments ---- */
+	[I18N_DEPT_LIST_SUMMARY] = {"列出科室及其转手工档次", "list the departments and their paper tiers"},
+	[I18N_DEPT_LIST_HELP] = {
+		"列出应急预案中的科室：代码、名称、档次（断点后多久转手工）、负责人、\n"
+		"成员数、联系方式数、联系方式最近核实的时间。\n",
+		"List the departments of the emergency plan: code, name, tier (how long after\n"
+		"the breakpoint they switch to paper), head, members, contacts, and when the\n"
+		"contacts were last verified.\n"},
+	[I18N_DEPT_SHOW_SUMMARY] = {"显示一个科室的成员和联系方式", "show a department's members and contacts"},
+	[I18N_DEPT_SHOW_HELP] = {
+		"显示科室 CODE：档次、负责人、成员（用户）及每一条联系方式（编号、类型、\n"
+		"地址、名称、角色）。\n",
+		"Show department CODE: its tier, head, members (users) and every contact (id,\n"
+		"kind, address, name, role).\n"},
+	[I18N_DEPT_IMPORT_SUMMARY] = {"从 JSON 或 CSV 文件导入科室", "import departments from a JSON or CSV file"},
+	[I18N_DEPT_IMPORT_HELP] = {
+		"从 FILE 导入科室和联系方式（限管理员、信息科）。以 .csv 结尾的文件按 CSV\n"
+		"读取，列为 code,name_zh,name_en,tier,contact_kind,contact_address,\n"
+		"contact_name,contact_role（每条联系方式一行）；其他文件按 JSON 读取\n"
+		"（{\"departments\": [...]}）。按代码更新或新建，不删除任何内容；有一行出错\n"
+		"则整个文件都不导入，并列出出错的行和字段。重复导入结果相同。\n",
+		"Import departments and their contacts from FILE (admin, IT). A file ending in\n"
+		".csv is read as CSV with the columns code,name_zh,name_en,tier,contact_kind,\n"
+		"contact_address,contact_name,contact_role (one row per contact); any other as\n"
+		"JSON ({\"departments\": [...]}). Departments are updated or created by code and\n"
+		"nothing is removed; one bad row and nothing of the file is imported, and the\n"
+		"bad rows and fields are listed. Importing twice gives the same result.\n"},
+	[I18N_DEPT_CONTACT_ADD_SUMMARY] = {"为科室添加联系方式", "add a contact to a department"},
+	[I18N_DEPT_CONTACT_ADD_HELP] = {
+		"为科室 CODE 添加一条联系方式（限管理员、信息科）。\n"
+		"\n"
+		"选项：\n"
+		"  --kind K          email、phone、webhook、wecom、dingtalk 或 sms\n"
+		"  --address A       邮箱地址、电话号码或 http(s) 网址\n"
+		"  --name N          个人或群组的名称\n"
+		"  --role R          member（默认）、head、deputy 或 group\n",
+		"Add a contact to department CODE (admin, IT).\n"
+		"\n"
+		"Options:\n"
+		"  --kind K          email, phone, webhook, wecom, dingtalk or sms\n"
+		"  --address A       an e-mail address, a telephone number or an http(s) URL\n"
+		"  --name N          the person or group\n"
+		"  --role R          member (default), head, deputy or group\n"},
+	[I18N_DEPT_VERIFY_SUMMARY] = {"确认科室的联系方式无误", "mark a department's contacts verified"},
+	[I18N_DEPT_VERIFY_HELP] = {
+		"记录科室 CODE 的联系方式已于此刻核实无误。各科室人员只能核实本科室，\n"
+		"管理员和信息科可核实任何科室。\n",
+		"Record that department CODE checked its contacts now. Staff verify their own\n"
+		"department; admin and IT any department.\n"},
+	[I18N_DEPT_HEAD_CODE] = {"代码", "CODE"},
+	[I18N_DEPT_HEAD_NAME] = {"名称", "NAME"},
+	[I18N_DEPT_HEAD_TIER] = {"档次", "TIER"},
+	[I18N_DEPT_HEAD_HEAD] = {"负责人", "HEAD"},
+	[I18N_DEPT_HEAD_MEMBERS] = {"成员", "MEMBERS"},
+	[I18N_DEPT_HEAD_CONTACTS] = {"联系方式", "CONTACTS"},
+	[I18N_DEPT_HEAD_VERIFIED] = {"核实于", "VERIFIED"},
+	[I18N_DEPT_HEAD_KIND] = {"类型", "KIND"},
+	[I18N_DEPT_HEAD_ADDRESS] = {"地址", "ADDRESS"},
+	[I18N_DEPT_HEAD_ROLE] = {"角色", "ROLE"},
+	[I18N_DEPT_HEAD_USER] = {"用户", "USER"},
+	[I18N_DEPT_TIER] = {"档次：%s（断点后 %s 转手工）\n", "Tier: %s (paper %s after the breakpoint)\n"},
+	[I18N_DEPT_TIER_COMMAND] = {"档次：指挥（立即通知）\n", "Tier: command (told at once)\n"},
+	[I18N_DEPT_HEAD_LINE] = {"负责人：%s\n", "Head: %s\n"},
+	[I18N_DEPT_VERIFIED_LINE] = {"联系方式核实于：%s\n", "Contacts verified: %s\n"},
+	[I18N_DEPT_NEVER] = {"从未", "never"},
+	[I18N_DEPT_MEMBERS] = {"\n成员：\n", "\nMembers:\n"},
+	[I18N_DEPT_CONTACTS] = {"\n联系方式：\n", "\nContacts:\n"},
+	[I18N_DEPT_NONE] = {"  （无）\n", "  (none)\n"},
+	[I18N_DEPT_CONTACT_OK] = {"已为 %s 添加联系方式 #%s：%s\n", "Added to %s contact #%s: %s\n"},
+	[I18N_DEPT_VERIFY_OK] = {"已记录 %s 的联系方式于 %s 核实无误。\n",
+		"Contacts of %s marked verified at %s.\n"},
+	[I18N_DEPT_IMPORT_OK] = {
+		"导入完成：新建科室 %lld 个，更新 %lld 个；新增联系方式 %lld 条，更新 %lld 条。\n",
+		"Imported: %lld departments created, %lld updated; %lld contacts added, %lld updated.\n"},
+	[I18N_DEPT_IMPORT_CODES] = {"科室：%s\n", "Departments: %s\n"},
+	[I18N_DEPT_ROW_ERROR] = {"  第 %lld 行 %s：%s\n", "  row %lld %s: %s\n"},
+	[I18N_ERR_BAD_DEPT_CODE] = {
+		"科室代码只能包含小写字母、数字和 -：“%s”",
+		"a department code has lower-case letters, digits and - only: '%s'"},
+	[I18N_ERR_BAD_CONTACT_KIND] = {
+		"--kind 须为 email、phone、webhook、wecom、dingtalk 或 sms：“%s”",
+		"--kind must be email, phone, webhook, wecom, dingtalk or sms: '%s'"},
+	[I18N_ERR_BAD_CONTACT_ROLE] = {
+		"--role 须为 member、head、deputy 或 group：“%s”",
+		"--role must be member, head, deputy or group: '%s'"},
+	[I18N_ERR_READ_FILE] = {"无法读取文件：%s", "cannot read the file: %s"},
 };
 
 static const struct {

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "departments.h"
 #include "events.h"
 #include "http.h"
 #include "incident.h"
@@ -50,6 +51,7 @@ struct lifelined {
 	http_server *http;
 	struct events *events;
 	struct incident *incident;
+	struct departments *departments;
 	monitor *monitor;   /* NULL when the config watches no targets */
 	struct api_system sys;
 	struct event *sig_term, *sig_int, *sig_hup, *janitor;
@@ -318,6 +320,7 @@ static void lifelined_stop(struct lifelined *d)
 	db_pool_free(d->db);
 	events_free(d->events);
 	http_server_free(d->http);
+	departments_free(d->departments);
 	incident_free(d->incident);
 	lease_free(d->lease);
 	auth_free(d->auth);
@@ -417,9 +420,14 @@ static int lifelined_run(struct lifelined *d)
 		log_error("bad configuration: %s", err);
 		return 1;
 	}
+	if (departments_new(&env, d->events, d->cfg->doc, &d->departments, err, sizeof(err)) != 0) {
+		log_error("bad configuration: %s", err);
+		return 1;
+	}
 	if (api_system_add_routes(&d->sys, d->http) != 0 || auth_add_routes(d->auth, d->http) != 0 ||
 		events_add_routes(d->events, d->http) != 0 ||
-		incident_add_routes(d->incident, d->http) != 0)
+		incident_add_routes(d->incident, d->http) != 0 ||
+		departments_add_routes(d->departments, d->http) != 0)
 		return 1;
 	if (json_object_get(d->cfg->doc, "monitor")) {
 		if (monitor_new(d->base, json_object_get(d->cfg->doc, "monitor"), &d->monitor, err,
