@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "curlev.h"
 #include "departments.h"
 #include "events.h"
 #include "http.h"
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "monitor.h"
+#include "outbox.h"
 #include "schemas.h"
 #include "work.h"
 
@@ -52,6 +54,8 @@ struct lifelined {
 	struct events *events;
 	struct incident *incident;
 	struct departments *departments;
+	curlev *curl;            /* the outbox's outgoing traffic */
+	struct outbox *outbox;
 	monitor *monitor;   /* NULL when the config watches no targets */
 	struct api_system sys;
 	struct event *sig_term, *sig_int, *sig_hup, *janitor;
@@ -273,7 +277,7 @@ static void on_monitor_change(const struct monitor_change *mc, void *arg)
 		.target = mc->target,
 		.state = state_name(mc->new_state),
 		.old_state = state_name(mc->old_state),
-		.at_ms = mc->at_ms,
+		.at_ms = mc->decided_ms,   /* detection time; the breakpoint travels apart */
 		.breakpoint_ms = mc->breakpoint_ms,
 		.affected_by = mc->affected_by,
 		.reason = mc->reason,
@@ -293,6 +297,10 @@ static void on_lease(bool leader, void *arg)
 	struct lifelined *d = arg;
 
 	d->is_leader = leader;
+	if (d->outbox && leader && outbox_start(d->outbox) != 0)
+		log_error("cannot start the outbox: nothing is delivered");
+	else if (!leader)
+		outbox_stop(d->outbox);
 	if (!d->monitor)
 		return;
 	if (leader && monitor_start(d->monitor) != 0)
@@ -316,10 +324,13 @@ static void lifelined_stop(struct lifelined *d)
 	work_pool_free(d->work);
 	lease_stop(d->lease);
 	incident_stop(d->incident);
+	outbox_stop(d->outbox);
 	events_stop(d->events);
 	db_pool_free(d->db);
 	events_free(d->events);
 	http_server_free(d->http);
+	outbox_free(d->outbox);
+	curlev_free(d->curl);
 	departments_free(d->departments);
 	incident_free(d->incident);
 	lease_free(d->lease);
@@ -424,10 +435,19 @@ static int lifelined_run(struct lifelined *d)
 		log_error("bad configuration: %s", err);
 		return 1;
 	}
+	if (!(d->curl = curlev_new(d->base))) {
+		log_error("cannot start libcurl for the outbox");
+		return 1;
+	}
+	if (outbox_new(&env, d->curl, d->cfg->doc, &d->outbox, err, sizeof(err)) != 0) {
+		log_error("bad configuration: %s", err);
+		return 1;
+	}
 	if (api_system_add_routes(&d->sys, d->http) != 0 || auth_add_routes(d->auth, d->http) != 0 ||
 		events_add_routes(d->events, d->http) != 0 ||
 		incident_add_routes(d->incident, d->http) != 0 ||
-		departments_add_routes(d->departments, d->http) != 0)
+		departments_add_routes(d->departments, d->http) != 0 ||
+		outbox_add_routes(d->outbox, d->http) != 0)
 		return 1;
 	if (json_object_get(d->cfg->doc, "monitor")) {
 		if (monitor_new(d->base, json_object_get(d->cfg->doc, "monitor"), &d->monitor, err,
