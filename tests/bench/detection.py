@@ -90,8 +90,9 @@ def parse_args(argv):
     g.add_argument("--seed", type=int, default=7,
                    help="his-sim's loss pattern and the stop phases (default 7)")
     g = p.add_argument_group("run")
-    g.add_argument("--max-seconds", type=int, default=1200,
-                   help="give up (exit 1) after this long (default 1200)")
+    g.add_argument("--max-seconds", type=int, default=0,
+                   help="give up (exit 1) after this long (default: 300 + 30 per stop + "
+                        "3 x the loss run's length; 1200 with the defaults)")
     g.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     g.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     g.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
@@ -100,6 +101,8 @@ def parse_args(argv):
         p.error("--stops is 0..1000, --loss-rounds 0..100000")
     if not 0 < a.loss_p < 1:
         p.error("--loss-p must be between 0 and 1")
+    if a.max_seconds == 0:
+        a.max_seconds = int(300 + 30 * a.stops + 3 * a.loss_rounds * a.loss_interval_ms / 1000)
     if a.poll_ms < 1 or a.max_seconds < 10:
         p.error("--poll-ms must be at least 1, --max-seconds at least 10")
     if a.timeout_ms > a.interval_ms or a.loss_timeout_ms > a.loss_interval_ms:
@@ -336,15 +339,17 @@ def run_detection(srv, sim, rng, out):
     print()
     print("per stop, ms: stop→API = the stop to GET /api/v1/outages first showing it; the server's")
     print("breakpoint (outage JSON) and decision time (GET /api/v1/monitor: the target's `since`")
-    print("once DOWN); detected_at − breakpoint from the outage JSON")
+    print("once DOWN); detected_at − breakpoint from the outage JSON; the target's probe rounds")
+    print("from just before the stop to the decision that succeeded / failed")
     print(f"{'stop':>4} {'stop→API':>9} {'stop→breakpoint':>16} {'breakpoint→decided':>19} "
-          f"{'decided→API':>12} {'detected_at−breakpoint':>23}")
+          f"{'decided→API':>12} {'detected_at−breakpoint':>23} {'ok/failed rounds':>16}")
     rows = []
     c0 = cpu_times()
     for i in range(1, a.stops + 1):
         if srv.open_outages():
             raise BenchError("an outage is open before a stop; the previous one was not resolved")
         time.sleep(rng.uniform(0, interval / 1000.0))   # any phase of the probe rounds
+        pre = srv.monitor()[a.target]
         t_stop = time.time()
         sim.ctl("down", target=a.target, mode=a.mode)
         deadline = time.monotonic() + per_stop_limit
@@ -373,11 +378,29 @@ def run_detection(srv, sim, rng, out):
                "stop_to_decided_ms": (dec - t_stop) * 1000,
                "detected_at_minus_breakpoint_ms": (det - bp) * 1000,
                "consecutive_failures": live["consecutive_failures"],
-               "required_failures": live["required_failures"]}
+               "required_failures": live["required_failures"],
+               # rounds of the target from just before the stop to now: fail_threshold
+               # failures, plus at most one success (a round already under way)
+               "rounds_failed": live["probes_failed"] - pre["probes_failed"],
+               "rounds_ok": (live["probes_total"] - pre["probes_total"])
+               - (live["probes_failed"] - pre["probes_failed"])}
         rows.append(row)
         print(f"{i:>4} {row['latency_ms']:>9.0f} {row['stop_to_breakpoint_ms']:>16.0f} "
               f"{row['breakpoint_to_decided_ms']:>19.0f} {row['decided_to_api_ms']:>12.0f} "
-              f"{row['detected_at_minus_breakpoint_ms']:>23.0f}", flush=True)
+              f"{row['detected_at_minus_breakpoint_ms']:>23.0f} "
+              f"{str(row['rounds_ok']) + '/' + str(row['rounds_failed']):>16}", flush=True)
+        if live["required_failures"] > a.fail_threshold:
+            print(f"      warning: required_failures was {live['required_failures']}, not "
+                  f"{a.fail_threshold}: {a.target}'s probes failed before the stop too "
+                  f"(background loss estimate {live['background_loss']:.2f})")
+        if row["rounds_ok"] > 1:
+            print(f"      warning: {row['rounds_ok']} rounds of the stopped {a.target} succeeded "
+                  f"(last error: {live['last_error']}); with mode=refuse its port is free while "
+                  "stopped, and another process on this machine may have bound it")
+        elif row["breakpoint_to_decided_ms"] > (a.fail_threshold - 1) * interval + timeout + 500:
+            print(f"      warning: {a.fail_threshold} failed rounds took "
+                  f"{row['breakpoint_to_decided_ms']:.0f} ms: the monitor's rounds came late "
+                  "(an overloaded machine?)")
         # Back up, recovering, resolved: the next stop starts from a clean slate.
         sim.ctl("up", target=a.target)
         oid = found["id"]
