@@ -153,6 +153,11 @@ bool hl7_field(const struct hl7_msg *msg, const struct hl7_segment *seg, unsigne
 		return false;
 	}
 	if (msh && n == 1) {
+		/* A later segment may be a bare "MSH": no separator to point at. */
+		if (seg->text.len < 4) {
+			*out = (struct hl7_span){ seg->text.ptr, 0 };
+			return false;
+		}
 		*out = (struct hl7_span){ seg->text.ptr + 3, 1 };
 		return true;
 	}
