@@ -141,10 +141,10 @@ class PgCluster:
         return f"host={self.sock} port={self.port} dbname={db} user=postgres"
 
 
-@pytest.fixture(scope="session")
-def pg():
-    base = tempfile.mkdtemp(prefix="lifeline-pg-")
-    os.chmod(base, 0o755)
+def throwaway_cluster(prefix):
+    """Make, start, yield, and at the end remove a PostgreSQL cluster."""
+    base = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(base, 0o755)   # PostgreSQL runs as postgres and must reach it
     cluster = PgCluster(base)
     cluster.init()
     cluster.start()
@@ -152,24 +152,19 @@ def pg():
     try:
         cluster.stop("immediate")
     except subprocess.CalledProcessError:
-        pass
+        pass   # the test stopped it already
     shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    yield from throwaway_cluster("lifeline-pg-")
 
 
 @pytest.fixture
 def own_pg():
     """A cluster of its own, for a test that stops and starts PostgreSQL."""
-    base = tempfile.mkdtemp(prefix="lifeline-pg-own-")
-    os.chmod(base, 0o755)
-    cluster = PgCluster(base)
-    cluster.init()
-    cluster.start()
-    yield cluster
-    try:
-        cluster.stop("immediate")
-    except subprocess.CalledProcessError:
-        pass
-    shutil.rmtree(base, ignore_errors=True)
+    yield from throwaway_cluster("lifeline-pg-own-")
 
 
 @pytest.fixture

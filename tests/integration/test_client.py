@@ -16,17 +16,15 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import socket
 import stat
 import subprocess
-import tempfile
 import time
 import uuid
 
 import pytest
 
-from conftest import DEMO_PASSWORD, ROOT, PgCluster, binary, free_port, http, wait_for
+from conftest import DEMO_PASSWORD, ROOT, binary, free_port, http, wait_for
 
 COMMANDS = ["login", "logout", "status"]
 
@@ -263,22 +261,6 @@ def test_a_corrupt_token_file_is_ignored_with_a_warning(cli):
 
 
 # ---------------------------------------------------------------- real parts: helpers
-
-
-@pytest.fixture
-def own_pg():
-    """A PostgreSQL cluster of this test's own, which it may stop."""
-    base = tempfile.mkdtemp(prefix="lifeline-pg-own-")
-    os.chmod(base, 0o755)
-    cluster = PgCluster(base)
-    cluster.init()
-    cluster.start()
-    yield cluster
-    try:
-        cluster.stop("immediate")
-    except subprocess.CalledProcessError:
-        pass  # the test stopped it already
-    shutil.rmtree(base, ignore_errors=True)
 
 
 def server_on_own_pg(lifelined_factory, own_pg, **overrides):
