@@ -476,6 +476,22 @@ void http_reply_db_error(http_ctx *ctx, int err, const PGresult *res)
 	http_reply_error(ctx, 500, "internal", NULL, "internal error (request %s)", ctx->id);
 }
 
+void http_db_query(http_ctx *ctx, const char *sql, int nparams, const char *const *params,
+	void (*cb)(int err, PGresult *res, void *ctx))
+{
+	if (db_query(ctx->srv->env.db, sql, nparams, params, cb, ctx) != 0)
+		http_reply_db_error(ctx, LL_EDBDOWN, NULL);
+}
+
+bool http_db_failed(http_ctx *ctx, int err, const PGresult *res)
+{
+	if (err || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		http_reply_db_error(ctx, err, res);
+		return true;
+	}
+	return false;
+}
+
 /* ---------- context accessors ---------- */
 
 const struct http_env *http_ctx_env(http_ctx *ctx) { return &ctx->srv->env; }

@@ -137,3 +137,13 @@ void http_reply_error(http_ctx *ctx, int status, const char *code, const char *f
 void http_reply_text(http_ctx *ctx, int status, const char *content_type, struct evbuffer *body);
 /* A failed database step: LL_EDBDOWN → 503; unique violation → 409; other → 500. */
 void http_reply_db_error(http_ctx *ctx, int err, const PGresult *res);
+
+/*
+ * Database steps of a handler, with ctx as the callback's argument:
+ * http_db_query() answers 503 itself when the statement cannot be queued;
+ * http_db_failed() answers the error and returns true unless res holds rows
+ * (PGRES_TUPLES_OK), so a callback starts "if (http_db_failed(...)) return;".
+ */
+void http_db_query(http_ctx *ctx, const char *sql, int nparams, const char *const *params,
+	void (*cb)(int err, PGresult *res, void *ctx));
+bool http_db_failed(http_ctx *ctx, int err, const PGresult *res);

@@ -41,15 +41,11 @@ static bool in_list(const char *s, const char *const *list)
 static int read_int(const json_t *obj, const char *key, long lo, long hi, int *out,
 	const char *where, char *err, size_t errlen)
 {
-	const json_t *v = json_object_get(obj, key);
+	long v = *out;
 
-	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-		snprintf(err, errlen, "%s/%s: must be an integer %ld..%ld", where, key, lo, hi);
+	if (probe_json_int(obj, key, lo, hi, &v, where, err, errlen) != 0)
 		return -1;
-	}
-	*out = (int)json_integer_value(v);
+	*out = (int)v;
 	return 0;
 }
 

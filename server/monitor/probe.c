@@ -83,7 +83,7 @@ static int get_str(const json_t *obj, const char *key, const char **out, const c
 	return 0;
 }
 
-static int get_int(const json_t *obj, const char *key, long lo, long hi, long *out,
+int probe_json_int(const json_t *obj, const char *key, long lo, long hi, long *out,
 	const char *where, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -173,7 +173,7 @@ static int parse_http(probe_spec *s, const json_t *obj, const char *where, char 
 	if (check_keys(obj, keys, where, err, errlen) != 0 ||
 	    get_str(obj, "url", &url, where, err, errlen) != 0 ||
 	    get_str(obj, "expect_body", &body, where, err, errlen) != 0 ||
-	    get_int(obj, "expect_status", 100, 599, &s->expect_status, where, err, errlen) != 0)
+	    probe_json_int(obj, "expect_status", 100, 599, &s->expect_status, where, err, errlen) != 0)
 		return -1;
 	if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
 		snprintf(err, errlen, "%s/url: an http:// or https:// URL is required", where);
@@ -201,7 +201,7 @@ static int parse_net(probe_spec *s, const json_t *obj, const char *where, char *
 
 	if (check_keys(obj, s->type == PROBE_TCP ? tcp_keys : mllp_keys, where, err, errlen) != 0 ||
 	    get_str(obj, "host", &host, where, err, errlen) != 0 ||
-	    get_int(obj, "port", 1, 65535, &port, where, err, errlen) != 0)
+	    probe_json_int(obj, "port", 1, 65535, &port, where, err, errlen) != 0)
 		return -1;
 	if (host == NULL || port == 0) {
 		snprintf(err, errlen, "%s: host and port are required", where);

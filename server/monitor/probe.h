@@ -65,6 +65,14 @@ typedef void (*probe_done_cb)(bool ok, const char *reason, void *arg);
  * port must be 1..65535"; where names the place, e.g. "targets/2/probes/1")
  * for a bad object or a host that does not resolve; LL_ENOMEM.
  */
+/*
+ * The config's integers, read one way for probes and targets alike: absent
+ * leaves *out alone (0); present but not an integer in lo..hi is -1 with
+ * "WHERE/KEY: must be an integer LO..HI" in err.
+ */
+int probe_json_int(const json_t *obj, const char *key, long lo, long hi, long *out,
+	const char *where, char *err, size_t errlen);
+
 int probe_spec_new(const json_t *obj, const char *target, const char *where,
 	probe_spec **out, char *err, size_t errlen) LL_MUST_CHECK;
 void probe_spec_free(probe_spec *spec);

@@ -114,21 +114,6 @@ json_t *departments_row_json(const struct departments *d, const PGresult *res, i
 		"contacts_count", (json_int_t)strtoll(PQgetvalue(res, row, 10), NULL, 10));
 }
 
-static bool failed(http_ctx *ctx, int err, PGresult *res)
-{
-	if (err || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		http_reply_db_error(ctx, err, res);
-		return true;
-	}
-	return false;
-}
-
-static void query(http_ctx *ctx, const char *sql, int n, const char *const *params, db_result_cb cb)
-{
-	if (db_query(http_ctx_env(ctx)->db, sql, n, params, cb, ctx) != 0)
-		http_reply_db_error(ctx, LL_EDBDOWN, NULL);
-}
-
 static const char *body_str(http_ctx *ctx, const char *key)
 {
 	return json_string_value(json_object_get(http_ctx_body(ctx), key));
@@ -157,7 +142,7 @@ static void on_list(int err, PGresult *res, void *arg)
 	struct departments *d = http_ctx_arg(ctx);
 	json_t *arr;
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	arr = json_array();
 	for (int i = 0; i < PQntuples(res); i++)
@@ -172,7 +157,7 @@ static void handle_list(http_ctx *ctx)
 	const char *tier = http_ctx_query(ctx, "tier");
 	const char *params[1] = { tier };
 
-	query(ctx, "SELECT " DEPT_COLS DEPT_FROM("departments")
+	http_db_query(ctx, "SELECT " DEPT_COLS DEPT_FROM("departments")
 		" WHERE $1::text IS NULL OR d.tier = $1 "
 		"ORDER BY array_position(ARRAY['command', '30m', '6h', '24h'], d.tier), d.code",
 		1, params, on_list);
@@ -183,7 +168,7 @@ static void on_show(int err, PGresult *res, void *arg)
 	http_ctx *ctx = arg;
 	json_t *dept, *members, *contacts;
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) == 0) {
 		http_reply_error(ctx, 404, "not_found", NULL, "no department %s",
@@ -202,7 +187,7 @@ static void handle_show(http_ctx *ctx)
 {
 	const char *params[1] = { http_ctx_param(ctx, "code") };
 
-	query(ctx, "SELECT " DEPT_COLS ", "
+	http_db_query(ctx, "SELECT " DEPT_COLS ", "
 		"(SELECT coalesce(json_agg(json_build_object('username', m.username, 'display_name', "
 		"m.display_name, 'role', m.role) ORDER BY m.username), '[]') FROM users m "
 		"WHERE m.department = d.code AND NOT m.disabled)::text, "
@@ -223,7 +208,7 @@ static void on_created(int err, PGresult *res, void *arg)
 			body_str(ctx, "code"));
 		return;
 	}
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) != 1) {
 		http_reply_error(ctx, 400, "invalid", "/head_user", "no user %s",
@@ -239,7 +224,7 @@ static void handle_create(http_ctx *ctx)
 		body_str(ctx, "name_en"), body_str(ctx, "tier"), body_str(ctx, "head_name"),
 		body_str(ctx, "head_user") };
 
-	query(ctx, "WITH d AS (INSERT INTO departments (code, name_zh, name_en, tier, head_name, "
+	http_db_query(ctx, "WITH d AS (INSERT INTO departments (code, name_zh, name_en, tier, head_name, "
 		"head_user_id) SELECT $1, $2, $3, $4, $5, (SELECT id FROM users WHERE username = $6) "
 		"WHERE $6::text IS NULL OR EXISTS (SELECT 1 FROM users WHERE username = $6) RETURNING *) "
 		"SELECT " DEPT_COLS DEPT_FROM("d"), 6, params, on_created);
@@ -249,7 +234,7 @@ static void on_patch_check(int err, PGresult *res, void *arg)
 {
 	http_ctx *ctx = arg;
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) == 0)
 		http_reply_error(ctx, 404, "not_found", NULL, "no department %s",
@@ -264,10 +249,10 @@ static void on_patched(int err, PGresult *res, void *arg)
 	http_ctx *ctx = arg;
 	const char *params[1] = { http_ctx_param(ctx, "code") };
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) != 1) {
-		query(ctx, "SELECT 1 FROM departments WHERE code = $1", 1, params, on_patch_check);
+		http_db_query(ctx, "SELECT 1 FROM departments WHERE code = $1", 1, params, on_patch_check);
 		return;
 	}
 	changed(ctx, 200, "update", departments_row_json(http_ctx_arg(ctx), res, 0));
@@ -282,7 +267,7 @@ static void handle_patch(http_ctx *ctx)
 		json_object_get(body, "head_name") ? "true" : "false", body_str(ctx, "head_name") };
 
 	/* A key given as null clears the head; a key left out keeps it. */
-	query(ctx, "WITH d AS (UPDATE departments d SET name_zh = coalesce($2, d.name_zh), "
+	http_db_query(ctx, "WITH d AS (UPDATE departments d SET name_zh = coalesce($2, d.name_zh), "
 		"name_en = coalesce($3, d.name_en), tier = coalesce($4, d.tier), "
 		"head_user_id = CASE WHEN $5::boolean THEN (SELECT id FROM users WHERE username = $6) "
 		"ELSE d.head_user_id END, "
@@ -297,7 +282,7 @@ static void on_verified(int err, PGresult *res, void *arg)
 {
 	http_ctx *ctx = arg;
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) != 1) {
 		http_reply_error(ctx, 404, "not_found", NULL, "no department %s",
@@ -322,7 +307,7 @@ static void handle_verify(http_ctx *ctx)
 		return;
 	}
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
-	query(ctx, "WITH d AS (UPDATE departments SET contacts_verified_at = "
+	http_db_query(ctx, "WITH d AS (UPDATE departments SET contacts_verified_at = "
 		"to_timestamp($2::double precision / 1000), updated_at = now() WHERE code = $1 "
 		"RETURNING *) SELECT " DEPT_COLS DEPT_FROM("d"), 2, params, on_verified);
 }
@@ -356,7 +341,7 @@ static void on_contact_added(int err, PGresult *res, void *arg)
 			http_ctx_param(ctx, "code"), body_str(ctx, "kind"), body_str(ctx, "address"));
 		return;
 	}
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) != 1) {
 		http_reply_error(ctx, 404, "not_found", NULL, "no department %s",
@@ -377,7 +362,7 @@ static void handle_contact_add(http_ctx *ctx)
 		http_reply_error(ctx, 400, "invalid", "/address", "/address: %s", why);
 		return;
 	}
-	query(ctx, "WITH c AS (INSERT INTO department_contacts (department, kind, address, name, role) "
+	http_db_query(ctx, "WITH c AS (INSERT INTO department_contacts (department, kind, address, name, role) "
 		"SELECT code, $2, $3, $4, coalesce($5, 'member') FROM departments WHERE code = $1 "
 		"RETURNING *), "
 		"u AS (UPDATE departments SET updated_at = now() WHERE code IN (SELECT department FROM c)) "
@@ -388,7 +373,7 @@ static void on_contact_deleted(int err, PGresult *res, void *arg)
 {
 	http_ctx *ctx = arg;
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) != 1) {
 		http_reply_error(ctx, 404, "not_found", NULL, "department %s has no contact %s",
@@ -410,7 +395,7 @@ static void handle_contact_delete(http_ctx *ctx)
 			params[0], id);
 		return;
 	}
-	query(ctx, "WITH c AS (DELETE FROM department_contacts WHERE department = $1 "
+	http_db_query(ctx, "WITH c AS (DELETE FROM department_contacts WHERE department = $1 "
 		"AND id = $2::bigint RETURNING *), "
 		"u AS (UPDATE departments SET updated_at = now() WHERE code IN (SELECT department FROM c)) "
 		"SELECT " CONTACT_JSON("c") "::text FROM c", 2, params, on_contact_deleted);

@@ -26,21 +26,6 @@
 
 static const char *const statuses[] = { "pending", "sending", "sent", "failed", "cancelled", NULL };
 
-static bool failed(http_ctx *ctx, int err, PGresult *res)
-{
-	if (err || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		http_reply_db_error(ctx, err, res);
-		return true;
-	}
-	return false;
-}
-
-static void query(http_ctx *ctx, const char *sql, int n, const char *const *params, db_result_cb cb)
-{
-	if (db_query(http_ctx_env(ctx)->db, sql, n, params, cb, ctx) != 0)
-		http_reply_db_error(ctx, LL_EDBDOWN, NULL);
-}
-
 /* ---------- GET /api/v1/outbox ---------- */
 
 static void on_list(int err, PGresult *res, void *arg)
@@ -48,7 +33,7 @@ static void on_list(int err, PGresult *res, void *arg)
 	http_ctx *ctx = arg;
 	json_t *rows, *counts;
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	rows = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 	counts = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
@@ -69,7 +54,7 @@ static void handle_list(http_ctx *ctx)
 			"sending, sent, failed, cancelled", status);
 		return;
 	}
-	query(ctx, "SELECT (SELECT coalesce(json_agg(" ROW_JSON("r") " ORDER BY r.id DESC), '[]') "
+	http_db_query(ctx, "SELECT (SELECT coalesce(json_agg(" ROW_JSON("r") " ORDER BY r.id DESC), '[]') "
 		"FROM (SELECT * FROM outbox WHERE ($1::text IS NULL OR status = $1) "
 		"AND ($2::text IS NULL OR department = $2) ORDER BY id DESC LIMIT 500) r)::text, "
 		"(SELECT coalesce(json_object_agg(status, n), '{}') FROM "
@@ -83,7 +68,7 @@ static void on_retry_check(int err, PGresult *res, void *arg)
 {
 	http_ctx *ctx = arg;
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) == 0)
 		http_reply_error(ctx, 404, "not_found", NULL, "no delivery %s", http_ctx_param(ctx, "id"));
@@ -98,10 +83,10 @@ static void on_retried(int err, PGresult *res, void *arg)
 	const char *params[1] = { http_ctx_param(ctx, "id") };
 	json_t *row;
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) != 1) {
-		query(ctx, "SELECT status FROM outbox WHERE id = $1::bigint", 1, params, on_retry_check);
+		http_db_query(ctx, "SELECT status FROM outbox WHERE id = $1::bigint", 1, params, on_retry_check);
 		return;
 	}
 	row = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
@@ -124,7 +109,7 @@ static void handle_retry(http_ctx *ctx)
 		return;
 	}
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
-	query(ctx, "WITH r AS (UPDATE outbox SET status = 'pending', attempts = 0, last_error = NULL, "
+	http_db_query(ctx, "WITH r AS (UPDATE outbox SET status = 'pending', attempts = 0, last_error = NULL, "
 		"next_attempt_at = to_timestamp($2::double precision / 1000) "
 		"WHERE id = $1::bigint AND status IN ('failed', 'cancelled') RETURNING *) "
 		"SELECT " ROW_JSON("r") "::text FROM r", 2, params, on_retried);
@@ -165,7 +150,7 @@ static void on_contacts(int err, PGresult *res, void *arg)
 	struct outbox_message *m;
 	char (*keys)[160], subject[512];
 
-	if (failed(ctx, err, res))
+	if (http_db_failed(ctx, err, res))
 		return;
 	if (PQntuples(res) == 0) {
 		http_reply_error(ctx, 404, "not_found", NULL, "no department %s", code);
@@ -218,7 +203,7 @@ static void handle_test_message(http_ctx *ctx)
 {
 	const char *params[1] = { http_ctx_param(ctx, "code") };
 
-	query(ctx, "SELECT d.name_zh || ' (' || d.name_en || ')', c.id, c.kind, c.address "
+	http_db_query(ctx, "SELECT d.name_zh || ' (' || d.name_en || ')', c.id, c.kind, c.address "
 		"FROM departments d LEFT JOIN department_contacts c ON c.department = d.code AND c.active "
 		"WHERE d.code = $1 ORDER BY c.id", 1, params, on_contacts);
 }
