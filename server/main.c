@@ -35,6 +35,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "monitor.h"
+#include "notices.h"
 #include "outbox.h"
 #include "schemas.h"
 #include "work.h"
@@ -56,6 +57,7 @@ struct lifelined {
 	struct departments *departments;
 	curlev *curl;            /* the outbox's outgoing traffic */
 	struct outbox *outbox;
+	struct notices *notices;
 	monitor *monitor;   /* NULL when the config watches no targets */
 	struct api_system sys;
 	struct event *sig_term, *sig_int, *sig_hup, *janitor;
@@ -301,6 +303,10 @@ static void on_lease(bool leader, void *arg)
 		log_error("cannot start the outbox: nothing is delivered");
 	else if (!leader)
 		outbox_stop(d->outbox);
+	if (d->notices && leader && notices_start(d->notices) != 0)
+		log_error("cannot start the notice plan: nobody is told");
+	else if (!leader)
+		notices_stop(d->notices);
 	if (!d->monitor)
 		return;
 	if (leader && monitor_start(d->monitor) != 0)
@@ -324,11 +330,13 @@ static void lifelined_stop(struct lifelined *d)
 	work_pool_free(d->work);
 	lease_stop(d->lease);
 	incident_stop(d->incident);
+	notices_stop(d->notices);
 	outbox_stop(d->outbox);
 	events_stop(d->events);
 	db_pool_free(d->db);
 	events_free(d->events);
 	http_server_free(d->http);
+	notices_free(d->notices);
 	outbox_free(d->outbox);
 	curlev_free(d->curl);
 	departments_free(d->departments);
@@ -443,11 +451,16 @@ static int lifelined_run(struct lifelined *d)
 		log_error("bad configuration: %s", err);
 		return 1;
 	}
+	if (notices_new(&env, d->events, d->outbox, d->cfg->doc, &d->notices, err, sizeof(err)) != 0) {
+		log_error("bad configuration: %s", err);
+		return 1;
+	}
 	if (api_system_add_routes(&d->sys, d->http) != 0 || auth_add_routes(d->auth, d->http) != 0 ||
 		events_add_routes(d->events, d->http) != 0 ||
 		incident_add_routes(d->incident, d->http) != 0 ||
 		departments_add_routes(d->departments, d->http) != 0 ||
-		outbox_add_routes(d->outbox, d->http) != 0)
+		outbox_add_routes(d->outbox, d->http) != 0 ||
+		notices_add_routes(d->notices, d->http) != 0)
 		return 1;
 	if (json_object_get(d->cfg->doc, "monitor")) {
 		if (monitor_new(d->base, json_object_get(d->cfg->doc, "monitor"), &d->monitor, err,
@@ -464,6 +477,7 @@ static int lifelined_run(struct lifelined *d)
 			d->cfg->listen_host, d->cfg->listen_port, strerror(errno));
 		return 1;
 	}
+	notices_set_port(d->notices, d->cfg->listen_host, port);
 	d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
 	d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, on_signal, d);

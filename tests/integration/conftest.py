@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -360,3 +361,47 @@ def server(lifelined_factory, pg, server_template):
     """A running lifelined with one user per role in SERVER_USERS (password lifeline-demo)."""
     db = pg.createdb("t_" + uuid.uuid4().hex[:12], template=server_template)
     return lifelined_factory(db=db)
+
+
+# ---------- message receivers (issue 4) ----------
+
+class Sink:
+    """smtp_sink.py or webhook_sink.py as a separate process."""
+
+    def __init__(self, script, directory, *extra, port=0):
+        self.script, self.directory, self.extra = script, pathlib.Path(directory), extra
+        self.proc = None
+        self.port = port
+        self.start()
+
+    def start(self):
+        args = [sys.executable, str(pathlib.Path(__file__).parent / self.script), str(self.directory),
+                "--port", str(self.port), *self.extra]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"port (\d+)", line)
+        assert m, f"{self.script} did not start: {line!r}"
+        self.port = int(m.group(1))
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+    def files(self, ext):
+        return sorted(self.directory.glob("*." + ext))
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    s = Sink("smtp_sink.py", tmp_path / "mail")
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def hooks(tmp_path):
+    s = Sink("webhook_sink.py", tmp_path / "hooks")
+    yield s
+    s.stop()

@@ -6,60 +6,12 @@ test message."""
 import email
 import email.policy
 import json
-import pathlib
-import re
-import subprocess
-import sys
 import uuid
 
-import pytest
 
-from conftest import DEMO_PASSWORD, wait_for
+from conftest import DEMO_PASSWORD, Sink, wait_for
 
-HERE = pathlib.Path(__file__).parent
 DEPT = "outpatient-registration"
-
-
-class Sink:
-    """smtp_sink.py or webhook_sink.py as a separate process."""
-
-    def __init__(self, script, directory, *extra, port=0):
-        self.script, self.directory, self.extra = script, pathlib.Path(directory), extra
-        self.proc = None
-        self.port = port
-        self.start()
-
-    def start(self):
-        args = [sys.executable, str(HERE / self.script), str(self.directory),
-                "--port", str(self.port), *self.extra]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"port (\d+)", line)
-        assert m, f"{self.script} did not start: {line!r}"
-        self.port = int(m.group(1))
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
-
-    def files(self, ext):
-        return sorted(self.directory.glob("*." + ext))
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    s = Sink("smtp_sink.py", tmp_path / "mail")
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def hooks(tmp_path):
-    s = Sink("webhook_sink.py", tmp_path / "hooks")
-    yield s
-    s.stop()
 
 
 def start(factory, pg, template, smtp, db=None, **outbox):
