@@ -2,6 +2,7 @@
 
 #include "cmd_auth.h"
 #include "cmd_departments.h"
+#include "cmd_notices.h"
 #include "cmd_outage.h"
 
 /* Shorthand for an option list: CLI_OPTIONS({"name", 'x', CLI_VALUE}, ...). */
@@ -142,6 +143,28 @@ const struct cli_command commands_table[] = {
 		.options = CLI_OPTIONS({"text", 0, CLI_VALUE, true}, {"kind", 0, CLI_VALUE, false},
 			{"dept", 0, CLI_VALUE, false}),
 		.min_args = 0, .max_args = 0,
+		.needs_auth = true,
+	},
+	{
+		.name = "notices",
+		.synopsis = "[--dept CODE] [--all]",
+		.summary = I18N_NOTICES_SUMMARY,
+		.help = I18N_NOTICES_HELP,
+		.run = cmd_notices,
+		.check = check_notices,
+		.options = CLI_OPTIONS({"dept", 0, CLI_VALUE, false}, {"all", 0, CLI_FLAG, false}),
+		.min_args = 0, .max_args = 0,
+		.needs_auth = true,
+	},
+	{
+		.name = "ack",
+		.synopsis = "NOTICE_ID [--note TEXT]",
+		.summary = I18N_ACK_SUMMARY,
+		.help = I18N_ACK_HELP,
+		.run = cmd_ack,
+		.check = check_ack,
+		.options = CLI_OPTIONS({"note", 0, CLI_VALUE, false}),
+		.min_args = 1, .max_args = 1,
 		.needs_auth = true,
 	},
 	{

@@ -4,13 +4,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n_part.h"
+
 static enum i18n_lang current = I18N_ZH;
 
 /*
- * The catalogue. Keep the two columns' printf conversions identical (same
- * order, same types): a unit test compares them.
+ * The catalogue up to the first part (i18n_part.h). Keep the two columns'
+ * printf conversions identical (same order, same types): a unit test
+ * compares them.
  */
-static const char *const catalogue[I18N_MSG_COUNT][I18N_NLANGS] = {
+static const char *const catalogue[I18N_PART_NOTICES][I18N_NLANGS] = {
 	/* ---- global help ---- */
 	[I18N_HELP_INTRO] = {
 		"lifeline — Lifeline（HIS 停机应急系统）的命令行客户端。\n"
@@ -729,6 +732,8 @@ const char *i18n_get_in(enum i18n_lang lang, enum i18n_msg id)
 {
 	if ((unsigned)lang >= I18N_NLANGS || (unsigned)id >= I18N_MSG_COUNT)
 		return NULL;
+	if (id >= I18N_PART_NOTICES)
+		return i18n_notices_part[id - I18N_PART_NOTICES][lang];
 	return catalogue[id][lang];
 }
 

@@ -2,8 +2,9 @@
  * i18n — every sentence the `lifeline` client shows a person, in Chinese and
  * English.
  *
- * The catalogue is one table in i18n.c indexed by enum i18n_msg; each entry
- * holds the zh-CN and the en text. Many entries are printf formats: the two
+ * The catalogue is a table indexed by enum i18n_msg, kept in i18n.c and, for
+ * the later parts of the enum, in files of their own (i18n_notices.c); each
+ * entry holds the zh-CN and the en text. Many entries are printf formats: the two
  * languages of one entry must take the same conversions in the same order
  * (tests/unit/client checks this, and that no entry is missing).
  *
@@ -11,7 +12,8 @@
  * anything, from --lang, LIFELINE_LANG or the locale (LC_ALL, LC_MESSAGES,
  * LANG), defaulting to Chinese. Strings returned here are static.
  *
- * Adding a message: add an enum value below and its {zh, en} pair in i18n.c.
+ * Adding a message: add an enum value below and its {zh, en} pair in i18n.c,
+ * or, for a value inside a part (I18N_PART_NOTICES...), in that part's file.
  */
 #pragma once
 
@@ -319,6 +321,57 @@ enum i18n_msg {
 	I18N_ERR_BAD_CONTACT_KIND,
 	I18N_ERR_BAD_CONTACT_ROLE,
 	I18N_ERR_READ_FILE,
+
+	/*
+	 * Parts of the catalogue kept in a file of their own: each part starts
+	 * with an I18N_PART_ marker, an alias of its first message, and runs to
+	 * the next marker (or I18N_MSG_COUNT). See i18n_part.h.
+	 */
+
+	/* notices and acknowledgements (cmd_notices.c, notice.c): i18n_notices.c */
+	I18N_PART_NOTICES,
+	I18N_NOTICES_SUMMARY = I18N_PART_NOTICES,
+	I18N_NOTICES_HELP,
+	I18N_ACK_SUMMARY,
+	I18N_ACK_HELP,
+	I18N_ERR_BAD_NOTICE_ID,
+	I18N_ERR_NOTE_TOO_LONG,
+	I18N_ERR_NOTE_NOT_UTF8,
+	I18N_NMOMENT_LEVEL_1,
+	I18N_NMOMENT_LEVEL_2,
+	I18N_NMOMENT_LEVEL_3,
+	I18N_NMOMENT_LEVEL_OTHER,
+	I18N_NMOMENT_PAPER_30M,
+	I18N_NMOMENT_PAPER_6H,
+	I18N_NMOMENT_PAPER_24H,
+	I18N_NMOMENT_RESUME,
+	I18N_NMOMENT_REVIEW,
+	I18N_NKIND_ALERT,
+	I18N_NKIND_LOG,
+	I18N_NKIND_PAPER,
+	I18N_NKIND_RESUME,
+	I18N_NKIND_REVIEW,
+	I18N_NSTATUS_PLANNED,
+	I18N_NSTATUS_OPEN,
+	I18N_NSTATUS_SENT,
+	I18N_NSTATUS_ACKNOWLEDGED,
+	I18N_NSTATUS_CLOSED,
+	I18N_NSTATUS_CANCELLED,
+	I18N_NSTEP_REPEATED,
+	I18N_NSTEP_ESCALATED_HEAD,
+	I18N_NSTEP_ESCALATED_LEADERSHIP,
+	I18N_NOTICE_DRILL,
+	I18N_NOTICE_DUE,
+	I18N_NOTICE_HEAD_ID,
+	I18N_NOTICE_HEAD_SENT,
+	I18N_NOTICE_HEAD_DEPT,
+	I18N_NOTICE_HEAD_WHAT,
+	I18N_NOTICE_HEAD_STATUS,
+	I18N_NOTICE_HEAD_STEP,
+	I18N_NOTICE_HEAD_SUBJECT,
+	I18N_NOTICES_NONE,
+	I18N_NOTICES_FOOTER,
+	I18N_ACK_OK,
 
 	I18N_MSG_COUNT
 };

@@ -421,6 +421,16 @@ static const struct { const char *en, *zh; } messages_zh[] = {
 	{ "/time_scale is only for drills", "只有演练才能设置时间倍率（/time_scale）" },
 	{ "you may report only for your own department (%s)", "只能为本科室（%s）报告问题" },
 	{ "the outage changed at the same moment; send the report again", "故障状态刚刚发生变化，请重新提交报告" },
+	{ "no notice %s", "没有通知 %s" },
+	{ "notice %s is another department's", "通知 %s 属于其他科室" },
+	{ "you may see only your own department's notices (%s)", "只能查看本科室（%s）的通知" },
+	{ "notice %s is for %s: only its members (or IT staff on its behalf) acknowledge it",
+		"通知 %s 发给 %s：只能由该科室人员（或信息中心代为）确认" },
+	{ "notice %s was already acknowledged by %s at %s", "通知 %s 已由 %s 于 %s 确认" },
+	{ "notice %s wants no acknowledgement", "通知 %s 无需确认" },
+	{ "notice %s is %s: only a notice that was sent and is open can be acknowledged",
+		"通知 %s 当前状态为 %s：只能确认已发出且待确认的通知" },
+	{ "%s must be a positive number", "%s 必须是正整数" },
 };
 
 static const char *localize(http_ctx *ctx, const char *en)

@@ -130,7 +130,8 @@ void http_ctx_audit_actor(http_ctx *ctx, int64_t id, const char *name);
  */
 struct evhttp_request *http_ctx_detach(http_ctx *ctx, int status);
 
-/* Answers. Each frees ctx. body is stolen. */
+/* Answers. Each frees ctx. http_reply_json steals body; http_reply_text sends
+ * (drains) body and the caller frees the evbuffer. */
 void http_reply_json(http_ctx *ctx, int status, json_t *body);
 void http_reply_error(http_ctx *ctx, int status, const char *code, const char *field,
 	const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -107,7 +107,8 @@ static void handle_list(http_ctx *ctx)
 	char outage[24], limit[24];
 	const char *params[4];
 
-	if (!role_is_hospital_wide(u->role)) {
+	/* Department staff see their own; hospital-wide roles and users of no department, all. */
+	if (!role_is_hospital_wide(u->role) && u->department[0]) {
 		if (dept && strcmp(dept, u->department) != 0) {
 			http_reply_error(ctx, 403, "forbidden", "dept",
 				"you may see only your own department's notices (%s)", u->department);
@@ -159,7 +160,8 @@ static bool may_see(http_ctx *ctx, const json_t *notice)
 	const struct http_user *u = http_ctx_user(ctx);
 	const char *dept = json_string_value(json_object_get(notice, "department"));
 
-	return role_is_hospital_wide(u->role) || (dept && strcmp(dept, u->department) == 0);
+	return role_is_hospital_wide(u->role) || !u->department[0] ||
+		(dept && strcmp(dept, u->department) == 0);
 }
 
 static void on_show(int err, PGresult *res, void *arg)
@@ -378,6 +380,7 @@ static void reply_page(http_ctx *ctx, int status, const struct page *p)
 			zh ? "备注（可不填）" : "Note (optional)", zh ? "确认收到" : "Acknowledge");
 	evbuffer_add_printf(out, "</body></html>\n");
 	http_reply_text(ctx, status, "text/html; charset=utf-8", out);
+	evbuffer_free(out);
 }
 
 static void on_link_show(int err, PGresult *res, void *arg)
