@@ -75,11 +75,13 @@ const char *const i18n_notices_part[I18N_MSG_COUNT - I18N_PART_NOTICES][I18N_NLA
 	N(I18N_NMOMENT_PAPER_30M) = {"转手工（30 分钟）", "switch to paper (30 min)"},
 	N(I18N_NMOMENT_PAPER_6H) = {"转手工（6 小时）", "switch to paper (6 h)"},
 	N(I18N_NMOMENT_PAPER_24H) = {"转手工（24 小时）", "switch to paper (24 h)"},
+	N(I18N_NMOMENT_MANUAL_START) = {"统一手工开始时间", "manual start time"},
 	N(I18N_NMOMENT_RESUME) = {"恢复", "resume"},
 	N(I18N_NMOMENT_REVIEW) = {"故障复盘", "review"},
 	N(I18N_NKIND_ALERT) = {"故障通知", "alert"},
 	N(I18N_NKIND_LOG) = {"登记", "log"},
 	N(I18N_NKIND_PAPER) = {"转手工", "switch to paper"},
+	N(I18N_NKIND_MANUAL) = {"统一手工开始时间", "manual start time"},
 	N(I18N_NKIND_RESUME) = {"恢复", "resume"},
 	N(I18N_NKIND_REVIEW) = {"故障复盘", "review"},
 

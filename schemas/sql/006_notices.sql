@@ -38,9 +38,10 @@ CREATE TABLE notices (
     id              bigserial PRIMARY KEY,
     outage_id       bigint NOT NULL REFERENCES outages (id),
     department      text NOT NULL REFERENCES departments (code) ON UPDATE CASCADE,
-    -- level-1 | level-2 | level-3 | level-other | paper-30m | paper-6h | paper-24h | resume | review
+    -- level-1 | level-2 | level-3 | level-other | paper-30m | paper-6h | paper-24h |
+    -- manual-start | resume | review
     moment          text NOT NULL,
-    kind            text NOT NULL CHECK (kind IN ('alert', 'log', 'paper', 'resume', 'review')),
+    kind            text NOT NULL CHECK (kind IN ('alert', 'log', 'paper', 'manual', 'resume', 'review')),
     -- department: everyone's contacts; head: the head's (the group's when
     -- there is no head contact); log: in the application only.
     audience        text NOT NULL CHECK (audience IN ('department', 'head', 'log')),
@@ -55,6 +56,8 @@ CREATE TABLE notices (
     next_at         timestamptz,
     claimed_by      text,
     claimed_until   timestamptz,
+    -- The unified manual start time the text named (NULL: not announced yet).
+    manual_start_at timestamptz,
     subject_zh      text,
     body_zh         text,
     subject_en      text,

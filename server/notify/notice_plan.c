@@ -247,7 +247,7 @@ static const char plan_sql[] =
 	"WITH cfg AS (SELECT $2::jsonb AS c, to_timestamp($1::double precision / 1000) AS now), "
 	"rules AS (SELECT r.level, r.dept, r.audience FROM cfg, "
 	" jsonb_to_recordset(cfg.c->'rules') AS r(level text, dept text, audience text)), "
-	"open_o AS (SELECT o.id, o.level, o.drill, o.time_scale, o.breakpoint FROM outages o "
+	"open_o AS (SELECT o.id, o.level, o.drill, o.time_scale, o.breakpoint, o.manual_start_at FROM outages o "
 	" WHERE o.status IN ('confirmed', 'manual', 'recovering') AND o.confirmed_at IS NOT NULL), "
 	"done_o AS (SELECT o.id, o.drill, o.time_scale, o.resolved_at FROM outages o "
 	" WHERE o.status IN ('resolved', 'reviewed') AND o.confirmed_at IS NOT NULL "
@@ -268,6 +268,12 @@ static const char plan_sql[] =
 	"  FROM open_o o CROSS JOIN cfg JOIN departments d ON cfg.c->'tiers' ? d.tier "
 	"  WHERE cfg.c->'paper_levels' ? o.level "
 	" UNION ALL "
+	/* The unified manual start time, to those already on paper without it. */
+	" SELECT o.id, p.department, 'manual-start', 'manual', 'department', o.drill, true, cfg.now "
+	"  FROM open_o o CROSS JOIN cfg JOIN notices p ON p.outage_id = o.id AND p.kind = 'paper' "
+	"  AND p.step >= 1 AND p.manual_start_at IS NULL WHERE o.manual_start_at IS NOT NULL "
+	"  AND cfg.c->'paper_levels' ? o.level "
+	" UNION ALL "
 	" SELECT o.id, p.department, 'resume', 'resume', 'department', o.drill, true, o.resolved_at "
 	"  FROM done_o o JOIN notices p ON p.outage_id = o.id AND p.kind = 'paper' AND p.step >= 1 "
 	" UNION ALL "
@@ -286,14 +292,15 @@ static const char plan_sql[] =
 	"cancel AS (UPDATE notices n SET status = 'cancelled', next_at = NULL, claimed_by = NULL, "
 	" claimed_until = NULL, closed_at = cfg.now, closed_reason = 'not in the plan of level ' || o.level "
 	" FROM open_o o, cfg WHERE n.outage_id = o.id AND n.status = 'planned' "
-	" AND n.kind IN ('alert', 'log', 'paper') AND NOT EXISTS (SELECT 1 FROM want w "
+	" AND n.kind IN ('alert', 'log', 'paper', 'manual') AND NOT EXISTS (SELECT 1 FROM want w "
 	"  WHERE w.outage_id = n.outage_id AND w.moment = n.moment AND w.department = n.department) "
 	" RETURNING n.id, n.outage_id, 'cancelled'::text AS what), "
 	"ended AS (UPDATE notices n SET status = CASE WHEN n.status = 'planned' THEN 'cancelled' "
 	" ELSE 'closed' END, next_at = NULL, claimed_by = NULL, claimed_until = NULL, "
 	" closed_at = coalesce(o.resolved_at, cfg.now), closed_reason = 'outage ' || o.status "
 	" FROM outages o, cfg WHERE n.outage_id = o.id AND n.status IN ('planned', 'open') "
-	" AND ((o.status IN ('resolved', 'reviewed', 'dismissed') AND n.kind IN ('alert', 'log', 'paper')) "
+	" AND ((o.status IN ('resolved', 'reviewed', 'dismissed') "
+	"  AND n.kind IN ('alert', 'log', 'paper', 'manual')) "
 	"  OR (o.status = 'reviewed' AND n.kind IN ('resume', 'review'))) "
 	" RETURNING n.id, n.outage_id, n.status AS what), "
 	"changed AS (SELECT * FROM ins UNION ALL SELECT * FROM cancel UNION ALL SELECT * FROM ended), "
@@ -332,7 +339,7 @@ enum claim_col {
 	C_ID, C_OUTAGE, C_DEPT, C_MOMENT, C_KIND, C_AUDIENCE, C_DRILL, C_WANTS_ACK, C_STEP,
 	C_SUBJ_ZH, C_BODY_ZH, C_SUBJ_EN, C_BODY_EN, C_SENT_MS, C_SENT_LOCAL, C_OSTATUS, C_SCALE,
 	C_BREAKPOINT, C_MANUAL, C_RESOLVED, C_TODAY, C_TOMORROW, C_NAME_ZH, C_NAME_EN, C_FORMS,
-	C_RECORDS, C_TIER, C_CONTACTS, C_LEAD_CONTACTS,
+	C_RECORDS, C_TIER, C_CONTACTS, C_LEAD_CONTACTS, C_MANUAL_MS,
 };
 
 #define LOCAL(col) "to_char(" col " AT TIME ZONE $5, 'YYYY-MM-DD HH24:MI')"
@@ -358,11 +365,13 @@ static const char claim_sql[] =
 	" WHERE c.department = n.department AND c.active), "
 	"(SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.kind, 'address', c.address, "
 	" 'role', c.role) ORDER BY c.id), '[]')::text FROM department_contacts c "
-	" WHERE c.department = $6 AND c.active)";
+	" WHERE c.department = $6 AND c.active), "
+	"(extract(epoch FROM o.manual_start_at) * 1000)::bigint";
 
 static const char commit_sql[] =
 	"WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, step int, status text, "
-	" next_at double precision, event text, detail jsonb, subject_zh text, body_zh text, "
+	" next_at double precision, event text, detail jsonb, manual_ms double precision, "
+	" subject_zh text, body_zh text, "
 	" subject_en text, body_en text, deliveries jsonb, links jsonb)), "
 	"t AS (SELECT to_timestamp($2::double precision / 1000) AS now), "
 	"n AS (UPDATE notices n SET step = x.step, status = x.status, "
@@ -370,6 +379,8 @@ static const char commit_sql[] =
 	" subject_zh = coalesce(x.subject_zh, n.subject_zh), body_zh = coalesce(x.body_zh, n.body_zh), "
 	" subject_en = coalesce(x.subject_en, n.subject_en), body_en = coalesce(x.body_en, n.body_en), "
 	" sent_at = CASE WHEN x.step = 1 THEN t.now ELSE n.sent_at END, "
+	" manual_start_at = CASE WHEN x.step = 1 THEN to_timestamp(x.manual_ms / 1000) "
+	"  ELSE n.manual_start_at END, "
 	" repeated_at = CASE WHEN x.step = 2 THEN t.now ELSE n.repeated_at END, "
 	" escalated_head_at = CASE WHEN x.step = 3 THEN t.now ELSE n.escalated_head_at END, "
 	" escalated_leadership_at = CASE WHEN x.step = 4 THEN t.now ELSE n.escalated_leadership_at END "
@@ -627,7 +638,8 @@ static json_t *take_step(struct notices *n, const PGresult *res, int row, int64_
 	int after, rc;
 
 	/* An outage that ended between planning and now: the planner closes its notices. */
-	if ((strcmp(kind, "alert") == 0 || strcmp(kind, "paper") == 0 || strcmp(kind, "log") == 0) &&
+	if ((strcmp(kind, "alert") == 0 || strcmp(kind, "paper") == 0 || strcmp(kind, "log") == 0 ||
+			strcmp(kind, "manual") == 0) &&
 			strcmp(ostatus, "confirmed") != 0 && strcmp(ostatus, "manual") != 0 &&
 			strcmp(ostatus, "recovering") != 0) {
 		json_decref(deliveries);
@@ -661,6 +673,9 @@ static json_t *take_step(struct notices *n, const PGresult *res, int row, int64_
 		"event", step_events[step], "detail", "deliveries", (json_int_t)json_array_size(deliveries),
 		"deliveries", deliveries, "links", links);
 	if (item && step == NOTICE_STEP_SENT) {
+		if (val(res, row, C_MANUAL_MS))
+			json_object_set_new(item, "manual_ms",
+				json_real(strtod(PQgetvalue(res, row, C_MANUAL_MS), NULL)));
 		json_object_set_new(item, "subject_zh", json_string(t.zh.subject));
 		json_object_set_new(item, "body_zh", json_string(t.zh.body));
 		json_object_set_new(item, "subject_en", json_string(t.en.subject));

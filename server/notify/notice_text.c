@@ -211,6 +211,11 @@ static void compose_zh(struct writer *s, struct writer *b, const struct notice_f
 			f->manual_start ? f->manual_start : "以信息中心通知为准");
 		put_list(b, f->forms, f->nforms, NOTICE_ZH, notice_form_name, "断点记录");
 		put(b, "。\n请保存断点：断点前后的单据分开存放。\n");
+	} else if (strcmp(f->kind, "manual") == 0) {
+		put(s, "【统一手工开始时间】%s：%s 起统一手工操作", dept, or_dash(f->manual_start));
+		put(b, "信息中心宣布：统一手工操作开始时间为 %s。\n"
+			"自该时间起按手工（纸质）流程工作；在信息中心通知之前，不要操作电脑。\n",
+			or_dash(f->manual_start));
 	} else if (strcmp(f->kind, "resume") == 0) {
 		put(s, "【恢复】%s：HIS 已恢复，请重启工作站并补录", dept);
 		put(b, "HIS 已于 %s 恢复。请重新启动本科室各工作站后再使用。\n"
@@ -249,6 +254,12 @@ static void compose_en(struct writer *s, struct writer *b, const struct notice_f
 			f->manual_start ? f->manual_start : "as the information centre announces");
 		put_list(b, f->forms, f->nforms, NOTICE_EN, notice_form_name, "breakpoint record");
 		put(b, ".\nSave the breakpoint: keep the forms from before and after it apart.\n");
+	} else if (strcmp(f->kind, "manual") == 0) {
+		put(s, "[Manual start] %s: manual operation for everyone from %s", dept,
+			or_dash(f->manual_start));
+		put(b, "The information centre announces the unified start of manual operation: %s.\n"
+			"From then on work on paper; do not touch the computers until the information "
+			"centre tells you.\n", or_dash(f->manual_start));
 	} else if (strcmp(f->kind, "resume") == 0) {
 		put(s, "[Resume] %s: the HIS is back; restart the workstations and back-enter", dept);
 		put(b, "The HIS is back since %s. Restart every workstation of the department before "
@@ -272,7 +283,8 @@ int notice_text_compose(const struct notice_facts *f, enum notice_lang lang, str
 
 	out->subject = out->body = NULL;
 	if (!f->kind || (strcmp(f->kind, "alert") != 0 && strcmp(f->kind, "log") != 0 &&
-			strcmp(f->kind, "paper") != 0 && strcmp(f->kind, "resume") != 0 &&
+			strcmp(f->kind, "paper") != 0 && strcmp(f->kind, "manual") != 0 &&
+			strcmp(f->kind, "resume") != 0 &&
 			strcmp(f->kind, "review") != 0))
 		return LL_EINVAL;
 	if (writer_open(&s) != 0)

@@ -6,8 +6,9 @@
  *   notice_text_compose() — the notice as first sent: a stand-by alert by
  *                           level, a switch-to-paper instruction naming the
  *                           manual start time and the forms to print, the
- *                           resume instruction with the real dates, or the
- *                           fault-review reminder.
+ *                           unified manual start time (to departments already
+ *                           on paper), the resume instruction with the real
+ *                           dates, or the fault-review reminder.
  *   notice_text_step()    — what a repeat or an escalation says around the
  *                           original text.
  *   notice_form_name(), notice_record_name() — the names of form codes and
@@ -29,7 +30,7 @@ enum notice_step {
 
 /* What a notice is about. Strings are borrowed; NULL where not known. */
 struct notice_facts {
-	const char *kind;           /* alert, log, paper, resume, review */
+	const char *kind;           /* alert, log, paper, manual, resume, review */
 	const char *level;          /* "1", "2", "3", "other" */
 	const char *tier;           /* paper: "30m", "6h", "24h" */
 	long tier_s;                /* paper: the tier's threshold in seconds */

@@ -200,6 +200,32 @@ def test_recovery_at_3h_resume_with_dates_and_review_after_2_days(lifelined_fact
     assert "两天内" in one(notices(srv, tok, oid), "review", "info-centre")["texts"]["zh"]["body"]
 
 
+def test_the_unified_manual_start_reaches_those_already_on_paper(lifelined_factory, pg,
+                                                                 server_template):
+    srv = start(lifelined_factory, pg, server_template)
+    tok = admin(srv)
+    t = tiers(srv, tok)
+    oid = declare(srv, tok)["id"]
+    advance(srv, tok, 30 * MIN)
+    wait_sent(srv, tok, oid, "paper-30m", t["30m"])
+    r = srv.api("POST", f"/api/v1/outages/{oid}/manual-start", {"at": "2026-11-22T09:00:00+08:00"},
+                token=tok)
+    assert r.status == 200, r
+    # The departments already on paper hear the time; nobody else does.
+    wait_sent(srv, tok, oid, "manual-start", t["30m"])
+    ns = notices(srv, tok, oid)
+    assert sent(ns)["manual-start"] == t["30m"]
+    m = one(ns, "manual-start", "pharmacy")
+    assert "2026-11-22 09:00" in m["texts"]["zh"]["subject"]
+    assert "统一手工操作开始时间为 2026-11-22 09:00" in m["texts"]["zh"]["body"]
+    # Those who switch later find the time in their own switch-to-paper notice.
+    advance(srv, tok, 6 * HOUR)
+    wait_sent(srv, tok, oid, "paper-6h", t["6h"])
+    assert "统一手工开始时间：2026-11-22 09:00" in \
+        one(notices(srv, tok, oid), "paper-6h", "ward-3")["texts"]["zh"]["body"]
+    assert sent(notices(srv, tok, oid))["manual-start"] == t["30m"]
+
+
 def test_confirming_40_minutes_late_sends_the_30_minute_notices_at_once(lifelined_factory, pg,
                                                                          server_template):
     srv = start(lifelined_factory, pg, server_template)
