@@ -419,8 +419,14 @@ def test_unacknowledged_escalates_to_head_then_leadership(lifelined_factory, pg,
             if d["subject"].startswith("【升级至应急领导小组】药房")]
     assert {d["address"] for d in lead} == {"leadership@demo-hospital.local",
                                             "vp.li@demo-hospital.local"}
-    kinds = [e["kind"] for e in show(srv, tok, pharmacy["id"])["events"]]
-    assert kinds == ["planned", "sent", "repeated", "escalated_head", "escalated_leadership"]
+    events = show(srv, tok, pharmacy["id"])["events"]
+    assert [e["kind"] for e in events] == ["planned", "sent", "repeated", "escalated_head",
+                                           "escalated_leadership"]
+    # On schedule: 10, 20 and 40 minutes after the sending (plus the moment a pass takes).
+    at = {e["kind"]: iso(e["at"]) for e in events}
+    for kind, minutes in (("repeated", 10), ("escalated_head", 20), ("escalated_leadership", 40)):
+        late = (at[kind] - at["sent"]).total_seconds() - minutes * 60
+        assert 0 <= late < 15, (kind, late)
     kinds = [e["kind"] for e in show(srv, tok, reg["id"])["events"]]
     assert kinds == ["planned", "sent", "acknowledged"]
     ack = show(srv, tok, reg["id"])["events"][-1]
