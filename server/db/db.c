@@ -165,6 +165,9 @@ void db_pool_complete(db_pool *pool, struct db_item *it, int err,
 	it->err = err;
 	it->res = res;
 	it->conn = conn;
+	if (it->background && it->running)
+		pool->background_running--;
+	it->running = false;
 	if (it->kind == DB_ITEM_QUERY) {
 		if (err)
 			pool->failures++;
@@ -180,6 +183,8 @@ static void pool_fail_pending(db_pool *pool)
 	struct db_item *it;
 
 	while ((it = queue_pop(&pool->pending)))
+		db_pool_complete(pool, it, LL_EDBDOWN, NULL, NULL);
+	while ((it = queue_pop(&pool->background)))
 		db_pool_complete(pool, it, LL_EDBDOWN, NULL, NULL);
 }
 
@@ -246,18 +251,43 @@ double db_pool_schedule_retry(db_pool *pool)
 
 /* ---- the pool ---- */
 
+/*
+ * How many background statements may run at once: all the connections not
+ * held for sessions but one, so that a request arriving in a burst of
+ * background work finds a connection within one statement's time.
+ */
+static int background_limit(const db_pool *pool)
+{
+	int usable = pool->size - pool->nstate[DB_CONN_HELD];
+
+	return usable > 2 ? usable - 1 : 1;
+}
+
+/* The next item to run: queued work first, then background work within its limit. */
+static struct db_item *next_item(db_pool *pool)
+{
+	if (pool->pending.head)
+		return queue_pop(&pool->pending);
+	if (pool->background.head && pool->background_running < background_limit(pool))
+		return queue_pop(&pool->background);
+	return NULL;
+}
+
 /* Hand queued work, in order, to idle connections. */
 void db_pool_dispatch(db_pool *pool)
 {
-	while (!pool->dying && pool->pending.head &&
-	       pool->nstate[DB_CONN_IDLE] > 0) {
+	struct db_item *it;
+
+	while (!pool->dying && pool->nstate[DB_CONN_IDLE] > 0 && (it = next_item(pool))) {
 		db_conn *c = NULL;
 
 		for (int i = 0; i < pool->size && !c; i++)
 			if (pool->conns[i].state == DB_CONN_IDLE)
 				c = &pool->conns[i];
 		assert(c);
-		struct db_item *it = queue_pop(&pool->pending);
+		it->running = true;
+		if (it->background)
+			pool->background_running++;
 		if (it->kind == DB_ITEM_ACQUIRE) {
 			db_conn_set_state(c, DB_CONN_HELD); /* EV_READ stays armed */
 			db_pool_complete(pool, it, 0, NULL, c);
@@ -425,6 +455,7 @@ int db_pool_new(struct event_base *base, const char *conninfo, int size,
 	pool->status = pool->reported = DB_POOL_STARTING;
 	pool->starting = true;
 	queue_init(&pool->pending);
+	queue_init(&pool->background);
 	queue_init(&pool->done);
 	pool->defer_ev = event_new(base, -1, 0, pool_run_done, pool);
 	pool->retry_ev = evtimer_new(base, pool_retry_cb, pool);
@@ -501,14 +532,14 @@ void db_pool_get_stats(const db_pool *pool, struct db_pool_stats *out)
 	out->connected = pool_connected(pool);
 	out->busy = pool->nstate[DB_CONN_BUSY] + pool->nstate[DB_CONN_HELD] +
 		pool->nstate[DB_CONN_RESETTING];
-	out->queued = pool->pending.len;
+	out->queued = pool->pending.len + pool->background.len;
 	out->queries = pool->queries;
 	out->failures = pool->failures;
 	out->reconnects = pool->reconnects;
 	out->up = db_pool_up(pool);
 }
 
-int db_query(db_pool *pool, const char *sql, int nparams,
+static int query(db_pool *pool, bool background, const char *sql, int nparams,
 	const char *const *params, db_result_cb cb, void *arg)
 {
 	struct db_item *it;
@@ -521,9 +552,22 @@ int db_query(db_pool *pool, const char *sql, int nparams,
 	rc = item_new_query(sql, nparams, params, cb, arg, &it);
 	if (rc)
 		return rc;
-	queue_push(&pool->pending, it);
+	it->background = background;
+	queue_push(background ? &pool->background : &pool->pending, it);
 	db_pool_dispatch(pool);
 	return 0;
+}
+
+int db_query(db_pool *pool, const char *sql, int nparams,
+	const char *const *params, db_result_cb cb, void *arg)
+{
+	return query(pool, false, sql, nparams, params, cb, arg);
+}
+
+int db_query_background(db_pool *pool, const char *sql, int nparams,
+	const char *const *params, db_result_cb cb, void *arg)
+{
+	return query(pool, true, sql, nparams, params, cb, arg);
 }
 
 int db_acquire(db_pool *pool, db_acquire_cb cb, void *arg)

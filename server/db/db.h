@@ -128,6 +128,15 @@ int db_query(db_pool *pool, const char *sql, int nparams,
 	const char *const *params, db_result_cb cb, void *arg) LL_MUST_CHECK;
 
 /*
+ * The same, for background work (delivering messages, planning notices,
+ * event fan-out): it runs after the statements db_query() queued, and never
+ * on more than all-but-one of the connections, so that an API request is not
+ * stuck behind a burst of it.
+ */
+int db_query_background(db_pool *pool, const char *sql, int nparams,
+	const char *const *params, db_result_cb cb, void *arg) LL_MUST_CHECK;
+
+/*
  * Take a connection for a transaction. Returns 0 (cb will be called exactly
  * once, with a connection, or LL_EDBDOWN if the pool went down meanwhile),
  * or LL_EDBDOWN / LL_ENOMEM / LL_EINVAL without calling cb.

@@ -45,6 +45,8 @@ struct db_item {
 	db_result_cb result_cb;
 	db_acquire_cb acquire_cb;
 	void *arg;
+	bool background;     /* db_query_background(): after other work, limited */
+	bool running;        /* handed to a connection */
 	/* the outcome, set by db_pool_complete() */
 	int err;
 	PGresult *res;
@@ -83,6 +85,8 @@ struct db_pool {
 	enum db_pool_status status;
 	enum db_pool_status reported; /* last status given to state_cb */
 	struct db_queue pending; /* work waiting for a connection, FIFO */
+	struct db_queue background; /* db_query_background(): after pending */
+	int background_running;  /* background statements on connections now */
 	struct db_queue done;    /* outcomes waiting for defer_ev */
 	struct event *defer_ev;
 	struct event *retry_ev;  /* the one back-off timer of the pool */

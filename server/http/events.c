@@ -118,7 +118,7 @@ void events_publish(struct events *ev, const char *type, json_t *data)
 	if (ev->listening && db_pool_up(ev->db) &&
 		asprintf(&payload, "%s %s", type, json) > 0 && strlen(payload) < MAX_PAYLOAD) {
 		params[0] = payload;
-		if (db_query(ev->db, "SELECT pg_notify('" CHANNEL "', $1)", 1, params, on_notified,
+		if (db_query_background(ev->db, "SELECT pg_notify('" CHANNEL "', $1)", 1, params, on_notified,
 				payload) == 0) {
 			free(json);
 			return;

@@ -329,7 +329,7 @@ static void pass(struct notices *n)
 	n->again = false;
 	evtimer_del(n->tick);
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
-	if (db_query(n->env.db, plan_sql, 2, params, on_planned, n) != 0)
+	if (db_query_background(n->env.db, plan_sql, 2, params, on_planned, n) != 0)
 		pass_failed(n, "planning", LL_EDBDOWN, NULL);
 }
 
@@ -779,7 +779,7 @@ static void on_claimed(int err, PGresult *res, void *arg)
 	params[0] = text;
 	params[1] = now_s;
 	params[2] = n->me;
-	if (db_query(n->env.db, commit_sql, 3, params, on_committed, c) != 0) {
+	if (db_query_background(n->env.db, commit_sql, 3, params, on_committed, c) != 0) {
 		free(c);
 		pass_failed(n, "sending", LL_EDBDOWN, NULL);
 	}
@@ -794,7 +794,7 @@ static void claim(struct notices *n)
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
 	snprintf(lease, sizeof(lease), "%d", n->lease_s);
 	snprintf(limit, sizeof(limit), "%d", n->batch);
-	if (db_query(n->env.db, claim_sql, 6, params, on_claimed, n) != 0)
+	if (db_query_background(n->env.db, claim_sql, 6, params, on_claimed, n) != 0)
 		pass_failed(n, "claiming", LL_EDBDOWN, NULL);
 }
 
@@ -827,7 +827,7 @@ static void on_next_due(int err, PGresult *res, void *arg)
 
 static void sleep_until_due(struct notices *n)
 {
-	if (db_query(n->env.db,
+	if (db_query_background(n->env.db,
 			"SELECT (extract(epoch FROM min(greatest(next_at, coalesce(claimed_until, next_at)))) "
 			"* 1000)::bigint FROM notices WHERE status IN ('planned', 'open') AND next_at IS NOT NULL",
 			0, NULL, on_next_due, n) != 0)

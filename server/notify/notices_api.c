@@ -39,6 +39,13 @@ json_t *notices_parse(const char *text, const char *lang)
 	return o;
 }
 
+/* Lists and events carry the subject, not the texts (GET /api/v1/notices/{id} has them). */
+static void drop_texts(json_t *o)
+{
+	json_object_del(o, "texts");
+	json_object_del(o, "body");
+}
+
 static void on_publish(int err, PGresult *res, void *arg)
 {
 	struct notices *n = arg;
@@ -48,8 +55,10 @@ static void on_publish(int err, PGresult *res, void *arg)
 	for (int i = 0; i < PQntuples(res); i++) {
 		json_t *o = notices_parse(PQgetvalue(res, i, 0), "zh");
 
-		if (o)
+		if (o) {
+			drop_texts(o);
 			events_publish(n->events, "notice", o);
+		}
 		json_decref(o);
 	}
 }
@@ -58,7 +67,7 @@ void notices_publish(struct notices *n, const char *ids)
 {
 	const char *params[1] = { ids };
 
-	if (db_query(n->env.db, "SELECT " NOTICE_JSON " " FROM_NOTICES
+	if (db_query_background(n->env.db, "SELECT " NOTICE_JSON " " FROM_NOTICES
 			"WHERE n.id = ANY($1::bigint[]) ORDER BY n.id", 1, params, on_publish, n) != 0)
 		log_warn("notices %s changed but could not be re-read for the event stream", ids);
 }
@@ -68,6 +77,8 @@ void notices_publish(struct notices *n, const char *ids)
 static void on_list(int err, PGresult *res, void *arg)
 {
 	http_ctx *ctx = arg;
+	const char *full = http_ctx_query(ctx, "full");
+	bool texts = full && strcmp(full, "0") != 0 && strcmp(full, "false") != 0;
 	json_t *arr;
 
 	if (http_db_failed(ctx, err, res))
@@ -76,6 +87,8 @@ static void on_list(int err, PGresult *res, void *arg)
 	for (int i = 0; i < PQntuples(res); i++) {
 		json_t *o = notices_parse(PQgetvalue(res, i, 0), http_ctx_lang(ctx));
 
+		if (o && !texts)
+			drop_texts(o);
 		if (o)
 			json_array_append_new(arr, o);
 	}
@@ -265,8 +278,10 @@ static void on_acked(int err, PGresult *res, void *arg)
 		return;
 	}
 	pub = notices_parse(PQgetvalue(res, 0, 0), "zh");
-	if (pub)
+	if (pub) {
+		drop_texts(pub);
 		events_publish(n->events, "notice", pub);
+	}
 	json_decref(pub);
 	http_ctx_audit(ctx, "notice", id, json_pack("{s:s}", "department",
 		json_string_value(json_object_get(o, "department"))));

@@ -277,7 +277,8 @@ static void on_marked(int err, PGresult *res, void *arg)
 		log_warn("outbox: delivery %lld (%s to %s) failed, attempt %d: %s; status %s",
 			(long long)d->id, d->channel, d->address, d->attempts, d->error, PQgetvalue(res, 0, 0));
 	delivery_free(d);
-	if (o->running)
+	/* Claim again once a batch fits (or nothing is under way): not after every delivery. */
+	if (o->running && (o->max_in_flight - o->in_flight >= o->batch || o->in_flight == 0))
 		outbox_kick(o);
 }
 
@@ -293,12 +294,12 @@ static void mark(struct delivery *d)
 	snprintf(now, sizeof(now), "%lld", (long long)d->done_ms);
 	snprintf(next, sizeof(next), "%lld", (long long)(d->done_ms + outbox_backoff_ms(d->attempts)));
 	snprintf(max, sizeof(max), "%d", o->max_attempts);
-	if (d->ok ? db_query(o->env.db,
+	if (d->ok ? db_query_background(o->env.db,
 			"UPDATE outbox SET status = 'sent', sent_at = to_timestamp($3::double precision / 1000), "
 			"last_error = NULL, claimed_by = NULL, claimed_until = NULL "
 			"WHERE id = $1::bigint AND claimed_by = $2 AND status = 'sending' RETURNING status",
 			3, sent, on_marked, d) :
-		db_query(o->env.db,
+		db_query_background(o->env.db,
 			"UPDATE outbox SET status = CASE WHEN attempts >= $4::int THEN 'failed' ELSE 'pending' END, "
 			"next_attempt_at = to_timestamp($3::double precision / 1000), last_error = $5, "
 			"claimed_by = NULL, claimed_until = NULL "
@@ -503,7 +504,7 @@ static void claim(struct outbox *o)
 	snprintf(limit, sizeof(limit), "%d", room < o->batch ? room : o->batch);
 	o->claiming = true;
 	/* A row this worker claimed is never reclaimed by it: it is still under way here. */
-	if (db_query(o->env.db,
+	if (db_query_background(o->env.db,
 			"UPDATE outbox o SET status = 'sending', claimed_by = $1, "
 			"claimed_until = to_timestamp($2::double precision / 1000) + make_interval(secs => $3::int), "
 			"attempts = o.attempts + 1 "

@@ -35,7 +35,7 @@ def admin(srv):
 
 
 def notices(srv, tok, outage=None, status="all", **query):
-    q = {"status": status, **query}
+    q = {"status": status, "full": 1, **query}
     if outage is not None:
         q["outage"] = outage
     r = srv.api("GET", "/api/v1/notices?" + urllib.parse.urlencode(q), token=tok)
