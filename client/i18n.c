@@ -728,6 +728,16 @@ enum i18n_lang i18n_lang_from_locale(void)
 	return lang;
 }
 
+const struct i18n_name *i18n_name_find(const struct i18n_name *table, const char *name)
+{
+	if (!name)
+		return NULL;
+	for (; table->name; table++)
+		if (strcmp(table->name, name) == 0)
+			return table;
+	return NULL;
+}
+
 const char *i18n_get_in(enum i18n_lang lang, enum i18n_msg id)
 {
 	if ((unsigned)lang >= I18N_NLANGS || (unsigned)id >= I18N_MSG_COUNT)

@@ -400,6 +400,15 @@ const char *i18n_get(enum i18n_msg id);
 /* The text in a given language; NULL if the catalogue lacks it (for tests). */
 const char *i18n_get_in(enum i18n_lang lang, enum i18n_msg id);
 
+/* A wire value (an API enum such as a status) and its message; tables end with {NULL}. */
+struct i18n_name {
+	const char *name;
+	enum i18n_msg msg;
+};
+
+/* The entry of table for name, or NULL (also for name NULL). */
+const struct i18n_name *i18n_name_find(const struct i18n_name *table, const char *name);
+
 /* The Accept-Language header value for the current language. */
 const char *i18n_accept_language(void);
 

@@ -9,13 +9,7 @@
 #include "i18n.h"
 #include "outage.h"
 
-/* A wire value and its message; the tables below end with {NULL}. */
-struct name_msg {
-	const char *name;
-	enum i18n_msg msg;
-};
-
-static const struct name_msg moments[] = {
+static const struct i18n_name moments[] = {
 	{"level-1", I18N_NMOMENT_LEVEL_1},
 	{"level-2", I18N_NMOMENT_LEVEL_2},
 	{"level-3", I18N_NMOMENT_LEVEL_3},
@@ -29,7 +23,7 @@ static const struct name_msg moments[] = {
 	{NULL, 0},
 };
 
-static const struct name_msg kinds[] = {
+static const struct i18n_name kinds[] = {
 	{"alert", I18N_NKIND_ALERT},
 	{"log", I18N_NKIND_LOG},
 	{"paper", I18N_NKIND_PAPER},
@@ -39,7 +33,7 @@ static const struct name_msg kinds[] = {
 	{NULL, 0},
 };
 
-static const struct name_msg statuses[] = {
+static const struct i18n_name statuses[] = {
 	{"planned", I18N_NSTATUS_PLANNED},
 	{"open", I18N_NSTATUS_OPEN},
 	{"sent", I18N_NSTATUS_SENT},
@@ -49,29 +43,19 @@ static const struct name_msg statuses[] = {
 	{NULL, 0},
 };
 
-static const struct name_msg steps[] = {
+static const struct i18n_name steps[] = {
 	{"repeated", I18N_NSTEP_REPEATED},
 	{"escalated_head", I18N_NSTEP_ESCALATED_HEAD},
 	{"escalated_leadership", I18N_NSTEP_ESCALATED_LEADERSHIP},
 	{NULL, 0},
 };
 
-static const struct name_msg *lookup(const struct name_msg *table, const char *name)
-{
-	if (!name)
-		return NULL;
-	for (; table->name; table++)
-		if (strcmp(table->name, name) == 0)
-			return table;
-	return NULL;
-}
-
 const char *notice_what_text(const char *moment, const char *kind)
 {
-	const struct name_msg *e = lookup(moments, moment);
+	const struct i18n_name *e = i18n_name_find(moments, moment);
 
 	if (!e)
-		e = lookup(kinds, kind);
+		e = i18n_name_find(kinds, kind);
 	if (e)
 		return i18n_get(e->msg);
 	return moment ? moment : kind ? kind : "?";
@@ -79,7 +63,7 @@ const char *notice_what_text(const char *moment, const char *kind)
 
 const char *notice_status_text(const char *status)
 {
-	const struct name_msg *e = lookup(statuses, status);
+	const struct i18n_name *e = i18n_name_find(statuses, status);
 
 	if (e)
 		return i18n_get(e->msg);
@@ -88,7 +72,7 @@ const char *notice_status_text(const char *status)
 
 const char *notice_step_text(const char *step)
 {
-	const struct name_msg *e = lookup(steps, step);
+	const struct i18n_name *e = i18n_name_find(steps, step);
 
 	if (e)
 		return i18n_get(e->msg);

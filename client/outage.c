@@ -10,13 +10,7 @@
 #include "cli.h"
 #include "i18n.h"
 
-/* A wire value and its message; the tables below end with {NULL}. */
-struct name_msg {
-	const char *name;
-	enum i18n_msg msg;
-};
-
-static const struct name_msg levels[] = {
+static const struct i18n_name levels[] = {
 	{"1", I18N_LEVEL_1},
 	{"2", I18N_LEVEL_2},
 	{"3", I18N_LEVEL_3},
@@ -24,7 +18,7 @@ static const struct name_msg levels[] = {
 	{NULL, 0},
 };
 
-static const struct name_msg statuses[] = {
+static const struct i18n_name statuses[] = {
 	{"suspected", I18N_OSTATUS_SUSPECTED},
 	{"confirmed", I18N_OSTATUS_CONFIRMED},
 	{"manual", I18N_OSTATUS_MANUAL},
@@ -35,14 +29,14 @@ static const struct name_msg statuses[] = {
 	{NULL, 0},
 };
 
-static const struct name_msg tiers[] = {
+static const struct i18n_name tiers[] = {
 	{"30m", I18N_TIER_30M},
 	{"6h", I18N_TIER_6H},
 	{"24h", I18N_TIER_24H},
 	{NULL, 0},
 };
 
-static const struct name_msg events[] = {
+static const struct i18n_name events[] = {
 	{"opened", I18N_EVENT_OPENED},
 	{"level_proposed", I18N_EVENT_LEVEL_PROPOSED},
 	{"declared", I18N_EVENT_DECLARED},
@@ -59,7 +53,7 @@ static const struct name_msg events[] = {
 	{NULL, 0},
 };
 
-static const struct name_msg target_states[] = {
+static const struct i18n_name target_states[] = {
 	{"unknown", I18N_TSTATE_UNKNOWN},
 	{"up", I18N_TSTATE_UP},
 	{"suspect", I18N_TSTATE_SUSPECT},
@@ -67,7 +61,7 @@ static const struct name_msg target_states[] = {
 	{NULL, 0},
 };
 
-static const struct name_msg kinds[] = {
+static const struct i18n_name kinds[] = {
 	{"slow", I18N_KIND_SLOW},
 	{"cannot_save", I18N_KIND_CANNOT_SAVE},
 	{"cannot_login", I18N_KIND_CANNOT_LOGIN},
@@ -78,19 +72,9 @@ static const struct name_msg kinds[] = {
 	{NULL, 0},
 };
 
-static const struct name_msg *lookup(const struct name_msg *table, const char *name)
+static const char *text_of(const struct i18n_name *table, const char *name)
 {
-	if (!name)
-		return NULL;
-	for (; table->name; table++)
-		if (strcmp(table->name, name) == 0)
-			return table;
-	return NULL;
-}
-
-static const char *text_of(const struct name_msg *table, const char *name)
-{
-	const struct name_msg *e = lookup(table, name);
+	const struct i18n_name *e = i18n_name_find(table, name);
 
 	if (e)
 		return i18n_get(e->msg);
@@ -99,12 +83,12 @@ static const char *text_of(const struct name_msg *table, const char *name)
 
 bool outage_level_valid(const char *level)
 {
-	return lookup(levels, level) != NULL;
+	return i18n_name_find(levels, level) != NULL;
 }
 
 bool outage_kind_valid(const char *kind)
 {
-	return lookup(kinds, kind) != NULL;
+	return i18n_name_find(kinds, kind) != NULL;
 }
 
 const char *outage_level_text(const char *level)
@@ -134,13 +118,13 @@ const char *outage_tier_text(const char *tier)
 
 const char *outage_tier_who(const char *tier)
 {
-	static const struct name_msg who[] = {
+	static const struct i18n_name who[] = {
 		{"30m", I18N_TIER_30M_WHO},
 		{"6h", I18N_TIER_6H_WHO},
 		{"24h", I18N_TIER_24H_WHO},
 		{NULL, 0},
 	};
-	const struct name_msg *e = lookup(who, tier);
+	const struct i18n_name *e = i18n_name_find(who, tier);
 
 	return e ? i18n_get(e->msg) : NULL;
 }

@@ -398,6 +398,26 @@ static void reply_page(http_ctx *ctx, int status, const struct page *p)
 	evbuffer_free(out);
 }
 
+/* Answers (and returns true) when the statement failed or found no such link. */
+static bool link_missing(http_ctx *ctx, int err, const PGresult *res)
+{
+	bool zh = strcmp(http_ctx_lang(ctx), "en") != 0;
+	struct page p = { 0 };
+
+	if (err || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		http_reply_db_error(ctx, err, res);
+		return true;
+	}
+	if (PQntuples(res) > 0)
+		return false;
+	p.title = zh ? "链接无效" : "Link not valid";
+	p.message = zh ? "这个确认链接无效或已经使用过。请登录 Lifeline 查看并确认通知。" :
+		"This link is not valid or was used already. Log in to Lifeline to see and "
+		"acknowledge the notice.";
+	reply_page(ctx, 404, &p);
+	return true;
+}
+
 static void on_link_show(int err, PGresult *res, void *arg)
 {
 	http_ctx *ctx = arg;
@@ -406,17 +426,8 @@ static void on_link_show(int err, PGresult *res, void *arg)
 	char msg[512];
 	json_t *o;
 
-	if (err || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		http_reply_db_error(ctx, err, res);
+	if (link_missing(ctx, err, res))
 		return;
-	}
-	if (PQntuples(res) == 0) {
-		p.title = zh ? "链接无效" : "Link not valid";
-		p.message = zh ? "这个确认链接无效或已过期。请登录 Lifeline 确认通知。" :
-			"This acknowledgement link is not valid. Log in to Lifeline to acknowledge the notice.";
-		reply_page(ctx, 404, &p);
-		return;
-	}
 	o = notices_parse(PQgetvalue(res, 0, 0), http_ctx_lang(ctx));
 	p.notice = o;
 	if (strcmp(json_string_value(json_object_get(o, "status")) ?: "", "acknowledged") == 0) {
@@ -468,17 +479,8 @@ static void on_link_ack(int err, PGresult *res, void *arg)
 	struct page p = { 0 };
 	json_t *o;
 
-	if (err || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		http_reply_db_error(ctx, err, res);
+	if (link_missing(ctx, err, res))
 		return;
-	}
-	if (PQntuples(res) == 0) {
-		p.title = zh ? "链接无效" : "Link not valid";
-		p.message = zh ? "这个确认链接无效或已经使用过。请登录 Lifeline 查看通知。" :
-			"This link is not valid or was used already. Log in to Lifeline to see the notice.";
-		reply_page(ctx, 404, &p);
-		return;
-	}
 	o = notices_parse(PQgetvalue(res, 0, 0), http_ctx_lang(ctx));
 	p.notice = o;
 	if (PQgetvalue(res, 0, 1)[0] == 't') {
