@@ -36,6 +36,9 @@ struct events {
 	bool busy;            /* an acquire or a check is in flight */
 	bool stopping;
 	struct event *check;
+	/* events published in this loop turn, fanned out by one statement (flush) */
+	json_t *batch;        /* array of "type json" payloads, or NULL */
+	struct event *flush;
 };
 
 /* Drop clients whose connection libevent has already detached. */
@@ -94,12 +97,52 @@ static void deliver(struct events *ev, const char *type, const char *json)
 
 static void on_notified(int err, PGresult *res, void *arg)
 {
-	char *payload = arg;
+	char *payloads = arg;
 
 	if (err || PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_warn("event not fanned out to other instances: %s",
+		log_warn("events not fanned out to other instances: %s",
 			err ? lifeline_strerror(err) : PQresultErrorMessage(res));
-	free(payload);
+	free(payloads);
+}
+
+/* Deliver a payload ("type json") on this instance only. */
+static void deliver_payload(struct events *ev, const char *payload)
+{
+	char type[32];
+	size_t n = strcspn(payload, " ");
+
+	if (n == 0 || n >= sizeof(type) || !payload[n])
+		return;
+	memcpy(type, payload, n);
+	type[n] = '\0';
+	deliver(ev, type, payload + n + 1);
+}
+
+/* The events of one loop turn go out as one statement, in order. */
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct events *ev = arg;
+	json_t *batch = ev->batch;
+	char *text;
+	const char *params[1];
+	size_t i;
+	json_t *p;
+
+	(void)fd;
+	(void)what;
+	ev->batch = NULL;
+	if (!batch)
+		return;
+	text = json_dumps(batch, JSON_COMPACT);
+	params[0] = text;
+	if (!text || !ev->listening || db_query_background(ev->db,
+			"SELECT count(pg_notify('" CHANNEL "', p)) FROM json_array_elements_text($1::json) p",
+			1, params, on_notified, text) != 0) {
+		free(text);
+		json_array_foreach(batch, i, p)
+			deliver_payload(ev, json_string_value(p));
+	}
+	json_decref(batch);
 }
 
 /*
@@ -111,15 +154,15 @@ void events_publish(struct events *ev, const char *type, json_t *data)
 {
 	char *json = json_dumps(data, JSON_COMPACT);
 	char *payload = NULL;
-	const char *params[1];
 
 	if (!json)
 		return;
-	if (ev->listening && db_pool_up(ev->db) &&
+	if (ev->listening && db_pool_up(ev->db) && ev->flush &&
 		asprintf(&payload, "%s %s", type, json) > 0 && strlen(payload) < MAX_PAYLOAD) {
-		params[0] = payload;
-		if (db_query_background(ev->db, "SELECT pg_notify('" CHANNEL "', $1)", 1, params, on_notified,
-				payload) == 0) {
+		if (!ev->batch && (ev->batch = json_array()))
+			event_active(ev->flush, EV_TIMEOUT, 0);
+		if (ev->batch && json_array_append_new(ev->batch, json_string(payload)) == 0) {
+			free(payload);
 			free(json);
 			return;
 		}
@@ -131,15 +174,8 @@ void events_publish(struct events *ev, const char *type, json_t *data)
 
 static void on_notify(const char *channel, const char *payload, void *arg)
 {
-	struct events *ev = arg;
-	char type[32];
-	size_t n = strcspn(payload, " ");
-
-	if (strcmp(channel, CHANNEL) != 0 || n == 0 || n >= sizeof(type) || !payload[n])
-		return;
-	memcpy(type, payload, n);
-	type[n] = '\0';
-	deliver(ev, type, payload + n + 1);
+	if (strcmp(channel, CHANNEL) == 0)
+		deliver_payload(arg, payload);
 }
 
 static void lose_listener(struct events *ev)
@@ -262,9 +298,10 @@ int events_new(struct event_base *base, db_pool *db, struct events **out)
 	ev->db = db;
 	ev->ping = event_new(base, -1, EV_PERSIST, on_ping, ev);
 	ev->check = event_new(base, -1, EV_PERSIST, on_check, ev);
+	ev->flush = event_new(base, -1, 0, on_flush, ev);
 	if (db)
 		db_pool_set_notify_cb(db, on_notify, ev);
-	if (!ev->ping || event_add(ev->ping, &every) != 0 || !ev->check ||
+	if (!ev->ping || event_add(ev->ping, &every) != 0 || !ev->check || !ev->flush ||
 		event_add(ev->check, &check) != 0) {
 		events_free(ev);
 		return LL_ENOMEM;
@@ -288,6 +325,9 @@ void events_free(struct events *ev)
 		event_free(ev->ping);
 	if (ev->check)
 		event_free(ev->check);
+	if (ev->flush)
+		event_free(ev->flush);
+	json_decref(ev->batch);
 	free(ev);
 }
 

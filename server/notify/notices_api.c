@@ -24,6 +24,11 @@
 
 #define ACK_ROLES (ROLES_ALL & ~ROLE_BIT(ROLE_VIEWER))
 #define FROM_NOTICES "FROM notices n JOIN departments d ON d.code = n.department "
+/* The list's filters: $1 department, $2 outage, $3 status (NULL: every notice sent; all). */
+#define LIST_FROM FROM_NOTICES \
+	"WHERE ($1::text IS NULL OR n.department = $1) AND ($2::bigint IS NULL OR n.outage_id = $2) " \
+	"AND (CASE WHEN $3::text IS NULL THEN n.status NOT IN ('planned', 'cancelled') " \
+	"WHEN $3 = 'all' THEN true ELSE n.status = $3 END) "
 
 /* ---------- JSON ---------- */
 
@@ -74,11 +79,10 @@ void notices_publish(struct notices *n, const char *ids)
 
 /* ---------- GET /api/v1/notices ---------- */
 
-static void on_list(int err, PGresult *res, void *arg)
+/* The list with texts (full=1): each notice parsed to pick the language. */
+static void on_list_full(int err, PGresult *res, void *arg)
 {
 	http_ctx *ctx = arg;
-	const char *full = http_ctx_query(ctx, "full");
-	bool texts = full && strcmp(full, "0") != 0 && strcmp(full, "false") != 0;
 	json_t *arr;
 
 	if (http_db_failed(ctx, err, res))
@@ -87,12 +91,27 @@ static void on_list(int err, PGresult *res, void *arg)
 	for (int i = 0; i < PQntuples(res); i++) {
 		json_t *o = notices_parse(PQgetvalue(res, i, 0), http_ctx_lang(ctx));
 
-		if (o && !texts)
-			drop_texts(o);
 		if (o)
 			json_array_append_new(arr, o);
 	}
 	http_reply_json(ctx, 200, json_pack("{s:o}", "notices", arr));
+}
+
+/* The list without texts: PostgreSQL wrote the whole answer; it goes out as it is. */
+static void on_list(int err, PGresult *res, void *arg)
+{
+	http_ctx *ctx = arg;
+	struct evbuffer *out;
+
+	if (http_db_failed(ctx, err, res))
+		return;
+	if (PQntuples(res) != 1 || !(out = evbuffer_new())) {
+		http_reply_error(ctx, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	evbuffer_add(out, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	http_reply_text(ctx, 200, "application/json", out);
+	evbuffer_free(out);
 }
 
 static bool query_id(http_ctx *ctx, const char *name, char *out, size_t len)
@@ -117,8 +136,9 @@ static void handle_list(http_ctx *ctx)
 {
 	const struct http_user *u = http_ctx_user(ctx);
 	const char *dept = http_ctx_query(ctx, "dept"), *status = http_ctx_query(ctx, "status");
+	const char *full = http_ctx_query(ctx, "full");
 	char outage[24], limit[24];
-	const char *params[4];
+	const char *params[5];
 
 	/* Department staff see their own; hospital-wide roles and users of no department, all. */
 	if (!role_is_hospital_wide(u->role) && u->department[0]) {
@@ -143,13 +163,18 @@ static void handle_list(http_ctx *ctx)
 	params[1] = outage[0] ? outage : NULL;
 	params[2] = status;
 	params[3] = limit[0] ? limit : "500";
+	params[4] = http_ctx_lang(ctx);
 	/* Planned notices are the plan's business, not a department's: they show only when asked. */
-	http_db_query(ctx, "SELECT " NOTICE_JSON " " FROM_NOTICES
-		"WHERE ($1::text IS NULL OR n.department = $1) AND ($2::bigint IS NULL OR n.outage_id = $2) "
-		"AND (CASE WHEN $3::text IS NULL THEN n.status NOT IN ('planned', 'cancelled') "
-		"WHEN $3 = 'all' THEN true ELSE n.status = $3 END) "
-		"ORDER BY (n.status = 'open') DESC, n.id DESC LIMIT least($4::int, 5000)",
-		4, params, on_list);
+	if (full && strcmp(full, "0") != 0 && strcmp(full, "false") != 0)
+		http_db_query(ctx, "SELECT " NOTICE_JSON " " LIST_FROM
+			"ORDER BY (n.status = 'open') DESC, n.id DESC LIMIT least($4::int, 5000)",
+			4, params, on_list_full);
+	else
+		http_db_query(ctx, "SELECT json_build_object('notices', coalesce(json_agg(x.j "
+			"ORDER BY x.open DESC, x.id DESC), '[]'))::text FROM (SELECT " NOTICE_BRIEF("$5")
+			" AS j, n.status = 'open' AS open, n.id " LIST_FROM
+			"ORDER BY (n.status = 'open') DESC, n.id DESC LIMIT least($4::int, 5000)) x",
+			5, params, on_list);
 }
 
 /* ---------- GET /api/v1/notices/{id} ---------- */

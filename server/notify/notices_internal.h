@@ -40,8 +40,8 @@ struct notices {
  * PostgreSQL, selected as one text column. "n" is notices, "d" departments.
  */
 #define NOTICE_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define NOTICE_JSON \
-	"json_build_object('id', n.id, 'outage_id', n.outage_id, 'department', n.department, " \
+#define NOTICE_FIELDS \
+	"'id', n.id, 'outage_id', n.outage_id, 'department', n.department, " \
 	"'department_name_zh', d.name_zh, 'department_name_en', d.name_en, 'moment', n.moment, " \
 	"'kind', n.kind, 'audience', n.audience, 'drill', n.drill, 'wants_ack', n.wants_ack, " \
 	"'status', n.status, 'step', CASE n.step WHEN 0 THEN 'planned' WHEN 1 THEN 'sent' " \
@@ -53,11 +53,18 @@ struct notices {
 	"'acknowledged_at', " NOTICE_ISO("n.acked_at") ", 'acknowledged_by', n.acked_by, " \
 	"'ack_note', n.ack_note, 'ack_via', n.ack_via, 'closed_at', " NOTICE_ISO("n.closed_at") ", " \
 	"'closed_reason', n.closed_reason, " \
-	"'texts', json_build_object('zh', json_build_object('subject', n.subject_zh, 'body', n.body_zh), " \
-	"'en', json_build_object('subject', n.subject_en, 'body', n.body_en)), " \
 	"'deliveries', (SELECT json_build_object('pending', count(*) FILTER (WHERE b.status IN " \
 	"('pending', 'sending')), 'sent', count(*) FILTER (WHERE b.status = 'sent'), " \
-	"'failed', count(*) FILTER (WHERE b.status = 'failed')) FROM outbox b WHERE b.notice_id = n.id))::text"
+	"'failed', count(*) FILTER (WHERE b.status = 'failed')) FROM outbox b WHERE b.notice_id = n.id)"
+/* The whole notice, both languages' texts included. */
+#define NOTICE_JSON \
+	"json_build_object(" NOTICE_FIELDS ", " \
+	"'texts', json_build_object('zh', json_build_object('subject', n.subject_zh, 'body', n.body_zh), " \
+	"'en', json_build_object('subject', n.subject_en, 'body', n.body_en)))::text"
+/* A notice as lists show it: the subject in the language lang (a SQL expression). */
+#define NOTICE_BRIEF(lang) \
+	"json_build_object(" NOTICE_FIELDS ", 'subject', CASE WHEN " lang " = 'en' " \
+	"THEN n.subject_en ELSE n.subject_zh END)"
 
 /* Publish the notices with these ids ("{1,2,3}", a bigint[] literal) on the event stream. */
 void notices_publish(struct notices *n, const char *ids);

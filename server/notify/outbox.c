@@ -1,11 +1,13 @@
 /*
  * outbox — queueing deliveries and the delivery worker (see outbox.h).
  *
- * A delivery goes: claimed (SENDING, its transfer in curlev) → MARKING (the
- * UPDATE that records the outcome is under way) → freed. When that UPDATE
- * cannot run (the database is away) the delivery waits as UNMARKED and the
- * janitor tick tries again: the outcome is kept in memory so that a message
- * the receiver accepted is not sent again when the database returns.
+ * A delivery goes: claimed (SENDING, its transfer in curlev) → UNMARKED (its
+ * outcome known, waiting to be recorded) → MARKING (the UPDATE that records
+ * it is under way) → freed. The outcomes of one loop turn are recorded by one
+ * UPDATE (flush_marks). When it cannot run (the database is away) the
+ * deliveries stay UNMARKED and the janitor tick tries again: the outcome is
+ * kept in memory so that a message the receiver accepted is not sent again
+ * when the database returns.
  */
 #include "outbox_internal.h"
 
@@ -24,6 +26,7 @@
 #define TICK_MS 1000
 #define CONNECT_TIMEOUT_MS 5000L
 #define TRANSFER_TIMEOUT_MAX_MS 30000L
+#define MARK_BATCH 256
 
 enum delivery_state { D_SENDING, D_MARKING, D_UNMARKED };
 
@@ -44,6 +47,7 @@ struct delivery {
 	char curl_err[CURL_ERROR_SIZE];
 	char error[512];
 	int64_t done_ms;
+	bool warned;              /* "the database is away" said once */
 };
 
 static struct outbox *jump_target;
@@ -62,6 +66,7 @@ static int cfg_int(json_t *obj, const char *key, int def)
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg);
+static void on_mark(evutil_socket_t fd, short what, void *arg);
 
 static void on_jump(void *arg)
 {
@@ -103,7 +108,8 @@ int outbox_new(const struct http_env *env, curlev *cev, json_t *config, struct o
 		(long long)clock_mono_ms());
 	snprintf(o->me, sizeof(o->me), "%s:%u", o->me_base, o->gen);
 	o->tick = event_new(env->base, -1, EV_PERSIST, on_tick, o);
-	if (!o->tick)
+	o->mark_ev = event_new(env->base, -1, 0, on_mark, o);
+	if (!o->tick || !o->mark_ev)
 		goto oom;
 	if (!jump_registered) {
 		if (clock_on_jump(on_jump, NULL) != 0)
@@ -251,61 +257,128 @@ static void delivery_free(struct delivery *d)
 	free(d);
 }
 
-static void mark(struct delivery *d);
+/* One UPDATE recording the outcomes of up to MARK_BATCH deliveries. */
+struct marking {
+	struct outbox *o;
+	size_t n;
+	struct delivery *d[MARK_BATCH];
+};
 
-static void on_marked(int err, PGresult *res, void *arg)
+static void log_outcome(const struct delivery *d, const char *status)
 {
-	struct delivery *d = arg;
-	struct outbox *o = d->o;
-
-	if (err) {
-		if (d->state != D_UNMARKED)
-			log_warn("outbox: delivery %lld was %s but the database is away; "
-				"will record it when it returns", (long long)d->id, d->ok ? "sent" : "not sent");
-		d->state = D_UNMARKED;
-		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_error("outbox: cannot record delivery %lld: %s", (long long)d->id,
-			PQresultErrorMessage(res));
-	else if (PQntuples(res) == 0)
+	if (!status)
 		log_warn("outbox: delivery %lld was claimed by another worker meanwhile (its lease ran "
 			"out); it may be delivered twice — raise notify.outbox.lease_s", (long long)d->id);
 	else if (d->ok)
 		log_info("outbox: delivery %lld sent (%s to %s)", (long long)d->id, d->channel, d->address);
 	else
 		log_warn("outbox: delivery %lld (%s to %s) failed, attempt %d: %s; status %s",
-			(long long)d->id, d->channel, d->address, d->attempts, d->error, PQgetvalue(res, 0, 0));
-	delivery_free(d);
+			(long long)d->id, d->channel, d->address, d->attempts, d->error, status);
+}
+
+static void on_marked(int err, PGresult *res, void *arg)
+{
+	struct marking *m = arg;
+	struct outbox *o = m->o;
+
+	for (size_t i = 0; i < m->n; i++) {
+		struct delivery *d = m->d[i];
+		const char *status = NULL;
+
+		if (err) {
+			if (!d->warned)
+				log_warn("outbox: delivery %lld was %s but the database is away; "
+					"will record it when it returns", (long long)d->id,
+					d->ok ? "sent" : "not sent");
+			d->warned = true;
+			d->state = D_UNMARKED;
+			continue;
+		}
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			log_error("outbox: cannot record delivery %lld: %s", (long long)d->id,
+				PQresultErrorMessage(res));
+		} else {
+			for (int r = 0; r < PQntuples(res) && !status; r++)
+				if (strtoll(PQgetvalue(res, r, 0), NULL, 10) == d->id)
+					status = PQgetvalue(res, r, 1);
+			log_outcome(d, status);
+		}
+		delivery_free(d);
+	}
+	free(m);
 	/* Claim again once a batch fits (or nothing is under way): not after every delivery. */
-	if (o->running && (o->max_in_flight - o->in_flight >= o->batch || o->in_flight == 0))
+	if (!err && o->running && (o->max_in_flight - o->in_flight >= o->batch || o->in_flight == 0))
 		outbox_kick(o);
 }
 
+static void flush_marks(struct outbox *o)
+{
+	struct marking *m;
+	json_t *rows;
+	char *text, max[16];
+	const char *params[2] = { NULL, max };
+
+	if (!db_pool_up(o->env.db) || !(m = calloc(1, sizeof(*m))))
+		return;
+	if (!(rows = json_array())) {
+		free(m);
+		return;
+	}
+	m->o = o;
+	for (struct delivery *d = o->active; d && m->n < MARK_BATCH; d = d->next) {
+		if (d->state != D_UNMARKED)
+			continue;
+		if (json_array_append_new(rows, json_pack("{s:I, s:s, s:b, s:I, s:I, s:s}",
+				"id", (json_int_t)d->id, "claimer", d->claimer, "ok", d->ok,
+				"at", (json_int_t)d->done_ms,
+				"next", (json_int_t)(d->done_ms + outbox_backoff_ms(d->attempts)),
+				"error", d->error)) != 0)
+			break;
+		m->d[m->n++] = d;
+	}
+	text = m->n ? json_dumps(rows, JSON_COMPACT) : NULL;
+	json_decref(rows);
+	if (!text) {
+		free(m);
+		return;
+	}
+	snprintf(max, sizeof(max), "%d", o->max_attempts);
+	params[0] = text;
+	for (size_t i = 0; i < m->n; i++)
+		m->d[i]->state = D_MARKING;
+	if (db_query_background(o->env.db,
+			"WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, claimer text, "
+			" ok boolean, at double precision, next double precision, error text)) "
+			"UPDATE outbox o SET status = CASE WHEN x.ok THEN 'sent' "
+			" WHEN o.attempts >= $2::int THEN 'failed' ELSE 'pending' END, "
+			"sent_at = CASE WHEN x.ok THEN to_timestamp(x.at / 1000) ELSE o.sent_at END, "
+			"next_attempt_at = CASE WHEN x.ok THEN o.next_attempt_at "
+			" ELSE to_timestamp(x.next / 1000) END, "
+			"last_error = CASE WHEN x.ok THEN NULL ELSE x.error END, "
+			"claimed_by = NULL, claimed_until = NULL "
+			"FROM x WHERE o.id = x.id AND o.claimed_by = x.claimer AND o.status = 'sending' "
+			"RETURNING o.id, o.status",
+			2, params, on_marked, m) != 0) {
+		for (size_t i = 0; i < m->n; i++)
+			m->d[i]->state = D_UNMARKED;
+		free(m);
+	}
+	free(text);
+}
+
+/* The outcome is known: record it with the others of this loop turn. */
 static void mark(struct delivery *d)
 {
-	struct outbox *o = d->o;
-	char id[24], now[24], next[24], max[16];
-	const char *sent[3] = { id, d->claimer, now };
-	const char *failed[5] = { id, d->claimer, next, max, d->error };
+	d->state = D_UNMARKED;
+	if (d->o->mark_ev)
+		event_active(d->o->mark_ev, EV_TIMEOUT, 0);
+}
 
-	d->state = D_MARKING;
-	snprintf(id, sizeof(id), "%lld", (long long)d->id);
-	snprintf(now, sizeof(now), "%lld", (long long)d->done_ms);
-	snprintf(next, sizeof(next), "%lld", (long long)(d->done_ms + outbox_backoff_ms(d->attempts)));
-	snprintf(max, sizeof(max), "%d", o->max_attempts);
-	if (d->ok ? db_query_background(o->env.db,
-			"UPDATE outbox SET status = 'sent', sent_at = to_timestamp($3::double precision / 1000), "
-			"last_error = NULL, claimed_by = NULL, claimed_until = NULL "
-			"WHERE id = $1::bigint AND claimed_by = $2 AND status = 'sending' RETURNING status",
-			3, sent, on_marked, d) :
-		db_query_background(o->env.db,
-			"UPDATE outbox SET status = CASE WHEN attempts >= $4::int THEN 'failed' ELSE 'pending' END, "
-			"next_attempt_at = to_timestamp($3::double precision / 1000), last_error = $5, "
-			"claimed_by = NULL, claimed_until = NULL "
-			"WHERE id = $1::bigint AND claimed_by = $2 AND status = 'sending' RETURNING status",
-			5, failed, on_marked, d))
-		d->state = D_UNMARKED;
+static void on_mark(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_marks(arg);
 }
 
 static void on_sent(CURL *easy, CURLcode result, void *arg)
@@ -522,15 +595,10 @@ static void claim(struct outbox *o)
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct outbox *o = arg;
-	struct delivery *d, *next;
 
 	(void)fd;
 	(void)what;
-	for (d = o->active; d; d = next) {
-		next = d->next;
-		if (d->state == D_UNMARKED && db_pool_up(o->env.db))
-			mark(d);
-	}
+	flush_marks(o);
 	claim(o);
 }
 
@@ -578,6 +646,8 @@ void outbox_free(struct outbox *o)
 	}
 	if (o->tick)
 		event_free(o->tick);
+	if (o->mark_ev)
+		event_free(o->mark_ev);
 	free(o->smtp_url);
 	free(o->smtp_from);
 	free(o->sms_url);

@@ -19,6 +19,7 @@ struct outbox {
 	char *smtp_url, *smtp_from, *sms_url; /* NULL when not configured */
 	int batch, max_in_flight, max_attempts, lease_s;
 	struct event *tick;        /* 1 s janitor; made active by outbox_kick() */
+	struct event *mark_ev;     /* records this loop turn's outcomes (flush_marks) */
 	char me[160];              /* claimed_by: host:pid:start:generation */
 	char me_base[128];
 	unsigned gen;
