@@ -538,8 +538,11 @@ static char *form_note(http_ctx *ctx)
 	char *body, *note = NULL;
 	const char *v;
 
-	if (!raw || len == 0 || !(body = strndup(raw, len)))
+	/* The body is not NUL-terminated: copy exactly len bytes. */
+	if (!raw || len == 0 || len > 64 * 1024 || !(body = malloc(len + 1)))
 		return NULL;
+	memcpy(body, raw, len);
+	body[len] = '\0';
 	if (evhttp_parse_query_str(body, &q) == 0 && (v = evhttp_find_header(&q, "note")) && *v)
 		note = strndup(v, 1000);
 	evhttp_clear_headers(&q);
