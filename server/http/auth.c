@@ -8,6 +8,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "work.h"
 
 #define AUTH_BUCKETS 1024
@@ -27,6 +28,14 @@ struct auth {
 	struct cache_entry *buckets[AUTH_BUCKETS];
 	size_t cached;
 	char dummy_hash[crypto_pwhash_STRBYTES]; /* verified against for unknown users */
+	/*
+	 * Password guessing and argon2id's cost (~0.1 s and 64 MiB a try): failed
+	 * logins are limited per user name and per client address, and at most
+	 * LOGINS_IN_FLIGHT verifications run at once.
+	 */
+	struct ratelimit *by_user, *by_peer;
+	int logins_in_flight;
+	int64_t next_purge_ms;   /* when expired sessions are deleted next */
 };
 
 int auth_hash_password(const char *password, char *out)
@@ -36,6 +45,11 @@ int auth_hash_password(const char *password, char *out)
 		return LL_ENOMEM;
 	return 0;
 }
+
+#define USER_FAILURES 5          /* per user name ... */
+#define PEER_FAILURES 30         /* ... and per client address ... */
+#define FAILURE_WINDOW_MS 300000 /* ... in 5 minutes */
+#define LOGINS_IN_FLIGHT 8
 
 int auth_new(const struct http_env *env, struct auth **out)
 {
@@ -49,8 +63,10 @@ int auth_new(const struct http_env *env, struct auth **out)
 	a->env = *env;
 	randombytes_buf(junk, sizeof(junk));
 	sodium_bin2hex(junk_hex, sizeof(junk_hex), junk, sizeof(junk));
-	if (auth_hash_password(junk_hex, a->dummy_hash) != 0) {
-		free(a);
+	if (auth_hash_password(junk_hex, a->dummy_hash) != 0 ||
+			ratelimit_new(1024, FAILURE_WINDOW_MS, USER_FAILURES, &a->by_user) != 0 ||
+			ratelimit_new(1024, FAILURE_WINDOW_MS, PEER_FAILURES, &a->by_peer) != 0) {
+		auth_free(a);
 		return LL_ENOMEM;
 	}
 	*out = a;
@@ -78,6 +94,8 @@ void auth_free(struct auth *auth)
 	if (!auth)
 		return;
 	cache_clear(auth);
+	ratelimit_free(auth->by_user);
+	ratelimit_free(auth->by_peer);
 	free(auth);
 }
 
@@ -131,10 +149,30 @@ static void cache_put(struct auth *a, const unsigned char *hash, const struct ht
 	e->checked_ms = clock_mono_ms();
 }
 
+static void on_purged(int err, PGresult *res, void *arg)
+{
+	(void)arg;
+	if (!err && PQresultStatus(res) == PGRES_COMMAND_OK && atoi(PQcmdTuples(res)) > 0)
+		log_info("deleted %s expired sessions", PQcmdTuples(res));
+}
+
+/* Expired sessions are kept a day (for the audit's sake), then deleted: at start, then every 10 min. */
+static void purge_sessions(struct auth *auth, int64_t now)
+{
+	if (now < auth->next_purge_ms || !auth->env.db || !db_pool_up(auth->env.db))
+		return;
+	auth->next_purge_ms = now + 10 * 60 * 1000;
+	if (db_query_background(auth->env.db,
+			"DELETE FROM sessions WHERE expires_at < now() - interval '1 day'", 0, NULL,
+			on_purged, NULL) != 0)
+		auth->next_purge_ms = now;
+}
+
 void auth_janitor(struct auth *auth)
 {
 	int64_t now = clock_now_ms();
 
+	purge_sessions(auth, now);
 	for (int i = 0; i < AUTH_BUCKETS; i++) {
 		struct cache_entry **pp = &auth->buckets[i];
 
@@ -282,10 +320,12 @@ struct login {
 	bool found, disabled, ok;
 	struct http_user user;
 	char token[sodium_base64_ENCODED_LEN(TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	char user_key[80], peer_key[80];  /* the rate limits' keys */
 };
 
 static void login_free(struct login *l)
 {
+	l->auth->logins_in_flight--;
 	if (l->password) {
 		sodium_memzero(l->password, strlen(l->password));
 		free(l->password);
@@ -297,7 +337,10 @@ static void login_free(struct login *l)
 static void login_fail(struct login *l)
 {
 	http_ctx *ctx = l->ctx;
+	int64_t now = clock_now_ms();
 
+	ratelimit_fail(l->auth->by_user, l->user_key, now);
+	ratelimit_fail(l->auth->by_peer, l->peer_key, now);
 	login_free(l);
 	http_reply_error(ctx, 401, "login_failed", NULL, "wrong user name or password");
 }
@@ -316,6 +359,7 @@ static void on_session_stored(int err, PGresult *res, void *arg)
 	body = json_pack("{s:s, s:s, s:o}", "token", l->token, "expires_at", PQgetvalue(res, 0, 0),
 		"user", auth_user_json(&l->user));
 	log_info("[req %s] %s logged in", http_ctx_request_id(ctx), l->user.username);
+	ratelimit_clear(l->auth->by_user, l->user_key);
 	login_free(l);
 	http_reply_json(ctx, 200, body);
 }
@@ -390,15 +434,42 @@ static void handle_login(http_ctx *ctx)
 	struct login *l = calloc(1, sizeof(*l));
 	const char *params[1] = { username };
 
+	char user_key[80], peer_key[80], retry[24];
+	int64_t now = clock_now_ms(), wait;
+
 	http_ctx_audit_actor(ctx, 0, username);
 	http_ctx_audit(ctx, "session", NULL, NULL);
+	snprintf(user_key, sizeof(user_key), "u:%s", username);
+	snprintf(peer_key, sizeof(peer_key), "p:%s", http_ctx_peer(ctx));
+	wait = ratelimit_wait_ms(a->by_user, user_key, now);
+	if (ratelimit_wait_ms(a->by_peer, peer_key, now) > wait)
+		wait = ratelimit_wait_ms(a->by_peer, peer_key, now);
+	if (wait > 0) {
+		free(l);
+		snprintf(retry, sizeof(retry), "%lld", (long long)(wait + 999) / 1000);
+		http_ctx_add_header(ctx, "Retry-After", retry);
+		log_warn("[req %s] login of %s from %s refused: too many failed attempts",
+			http_ctx_request_id(ctx), username, http_ctx_peer(ctx));
+		http_reply_error(ctx, 429, "too_many_attempts", NULL,
+			"too many failed logins; try again in %lld s", (long long)(wait + 999) / 1000);
+		return;
+	}
+	if (a->logins_in_flight >= LOGINS_IN_FLIGHT) {
+		free(l);
+		http_ctx_add_header(ctx, "Retry-After", "1");
+		http_reply_error(ctx, 503, "busy", NULL, "too many logins at once; try again shortly");
+		return;
+	}
 	if (!l || !(l->password = strdup(password))) {
 		free(l);
 		http_reply_error(ctx, 500, "internal", NULL, "out of memory");
 		return;
 	}
+	a->logins_in_flight++;
 	l->ctx = ctx;
 	l->auth = a;
+	memcpy(l->user_key, user_key, sizeof(user_key));
+	memcpy(l->peer_key, peer_key, sizeof(peer_key));
 	if (db_query(a->env.db,
 			"SELECT id, username, coalesce(display_name, ''), role, coalesce(department, ''), "
 			"password_hash, disabled FROM users WHERE username = $1",

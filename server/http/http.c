@@ -427,6 +427,8 @@ static const struct { const char *en, *zh; } messages_zh[] = {
 	{ "you may report only for your own department (%s)", "只能为本科室（%s）报告问题" },
 	{ "the outage changed at the same moment; send the report again", "故障状态刚刚发生变化，请重新提交报告" },
 	{ "no notice %s", "没有通知 %s" },
+	{ "too many failed logins; try again in %lld s", "登录失败次数过多，请 %lld 秒后再试" },
+	{ "too many logins at once; try again shortly", "同时登录的人太多，请稍后再试" },
 	{ "notice %s is another department's", "通知 %s 属于其他科室" },
 	{ "you may see only your own department's notices (%s)", "只能查看本科室（%s）的通知" },
 	{ "notice %s is for %s: only its members (or IT staff on its behalf) acknowledge it",
@@ -514,6 +516,22 @@ void *http_ctx_arg(http_ctx *ctx) { return ctx->entry ? ctx->entry->arg : NULL; 
 json_t *http_ctx_body(http_ctx *ctx) { return ctx->body; }
 const char *http_ctx_request_id(http_ctx *ctx) { return ctx->id; }
 const char *http_ctx_token(http_ctx *ctx) { return ctx->token[0] ? ctx->token : NULL; }
+
+void http_ctx_add_header(http_ctx *ctx, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(ctx->req), name, value);
+}
+
+const char *http_ctx_peer(http_ctx *ctx)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ctx->req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (evcon)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	return addr ? addr : "-";
+}
 
 const struct http_user *http_ctx_user(http_ctx *ctx)
 {

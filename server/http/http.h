@@ -117,6 +117,9 @@ const struct http_user *http_ctx_user(http_ctx *ctx);  /* NULL on public routes 
 const char *http_ctx_request_id(http_ctx *ctx);
 const char *http_ctx_lang(http_ctx *ctx);        /* "zh" (default) or "en" */
 const char *http_ctx_token(http_ctx *ctx);       /* the bearer token, or NULL */
+const char *http_ctx_peer(http_ctx *ctx);        /* the client's address, or "-" */
+/* A header of the answer to come (e.g. Retry-After). */
+void http_ctx_add_header(http_ctx *ctx, const char *name, const char *value);
 
 /* What the audit row says the request acted on; detail is stolen. */
 void http_ctx_audit(http_ctx *ctx, const char *object_type, const char *object_id, json_t *detail);
