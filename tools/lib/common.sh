@@ -11,7 +11,7 @@ BASE_PACKAGES=(
   gcc clang libclang-rt-14-dev curl meson ninja-build pkg-config python3 python3-pytest python3-pytest-xdist
   libevent-dev libpq-dev libjansson-dev libhpdf-dev libcmocka-dev libqrencode-dev
   libcurl4-openssl-dev libsodium-dev fonts-wqy-zenhei
-  postgresql-15 postgresql-client-15 json-schema-test-suite qpdf poppler-utils python3-aiosmtpd
+  postgresql-15 postgresql-client-15 json-schema-test-suite qpdf poppler-utils python3-aiosmtpd zbar-tools
 )
 
 say() { printf '%s\n' "$*" >&2; }
