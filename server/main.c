@@ -35,6 +35,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "monitor.h"
+#include "forms.h"
 #include "notices.h"
 #include "outbox.h"
 #include "schemas.h"
@@ -58,6 +59,7 @@ struct lifelined {
 	curlev *curl;            /* the outbox's outgoing traffic */
 	struct outbox *outbox;
 	struct notices *notices;
+	struct forms *forms;
 	monitor *monitor;   /* NULL when the config watches no targets */
 	struct api_system sys;
 	struct event *sig_term, *sig_int, *sig_hup, *janitor;
@@ -337,6 +339,7 @@ static void lifelined_stop(struct lifelined *d)
 	events_free(d->events);
 	http_server_free(d->http);
 	notices_free(d->notices);
+	forms_free(d->forms);
 	outbox_free(d->outbox);
 	curlev_free(d->curl);
 	departments_free(d->departments);
@@ -455,12 +458,17 @@ static int lifelined_run(struct lifelined *d)
 		log_error("bad configuration: %s", err);
 		return 1;
 	}
+	if (forms_new(&env, d->cfg->doc, &d->forms, err, sizeof(err)) != 0) {
+		log_error("cannot load the paper forms: %s", err);
+		return 1;
+	}
 	if (api_system_add_routes(&d->sys, d->http) != 0 || auth_add_routes(d->auth, d->http) != 0 ||
 		events_add_routes(d->events, d->http) != 0 ||
 		incident_add_routes(d->incident, d->http) != 0 ||
 		departments_add_routes(d->departments, d->http) != 0 ||
 		outbox_add_routes(d->outbox, d->http) != 0 ||
-		notices_add_routes(d->notices, d->http) != 0)
+		notices_add_routes(d->notices, d->http) != 0 ||
+		forms_add_routes(d->forms, d->http) != 0)
 		return 1;
 	if (json_object_get(d->cfg->doc, "monitor")) {
 		if (monitor_new(d->base, json_object_get(d->cfg->doc, "monitor"), &d->monitor, err,
