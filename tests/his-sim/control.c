@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "fhir.h"
 #include "reply.h"
 #include "sim.h"
 #include "simnet.h"
@@ -22,6 +23,7 @@
 #define CONTROL_PREFIX "/control/"
 #define CONTROL_MSG_MAX 512
 #define CONTROL_SEED_MAX 9223372036854775807ULL /* fits a JSON integer */
+#define CONTROL_FAIL_AFTER_MAX 1000000000ULL
 
 struct control {
 	struct sim *sim;
@@ -41,12 +43,15 @@ struct control_call {
 
 /* A command answers 0 (200 with the targets) or has already answered an error (-1). */
 typedef int (*control_run_fn)(struct control_call *call);
+/* The body of a 200 answer, when it is not the selected targets. */
+typedef json_t *(*control_result_fn)(struct control_call *call);
 
 struct control_cmd {
 	const char *name;
 	enum evhttp_cmd_type method;
 	const char *params[4];
 	control_run_fn run;
+	control_result_fn result; /* NULL: {"action":NAME,"targets":{...}} */
 };
 
 static int control_run_down(struct control_call *call);
@@ -55,14 +60,18 @@ static int control_run_slow(struct control_call *call);
 static int control_run_flaky(struct control_call *call);
 static int control_run_reset(struct control_call *call);
 static int control_run_stats(struct control_call *call);
+static int control_run_census(struct control_call *call);
+static json_t *control_census_result(struct control_call *call);
 
 static const struct control_cmd control_cmds[] = {
-	{ "down", EVHTTP_REQ_POST, { "target", "mode", NULL }, control_run_down },
-	{ "up", EVHTTP_REQ_POST, { "target", NULL }, control_run_up },
-	{ "slow", EVHTTP_REQ_POST, { "target", "ms", NULL }, control_run_slow },
-	{ "flaky", EVHTTP_REQ_POST, { "target", "p", "seed", NULL }, control_run_flaky },
-	{ "reset", EVHTTP_REQ_POST, { "target", NULL }, control_run_reset },
-	{ "stats", EVHTTP_REQ_GET, { "target", NULL }, control_run_stats },
+	{ "down", EVHTTP_REQ_POST, { "target", "mode", NULL }, control_run_down, NULL },
+	{ "up", EVHTTP_REQ_POST, { "target", NULL }, control_run_up, NULL },
+	{ "slow", EVHTTP_REQ_POST, { "target", "ms", NULL }, control_run_slow, NULL },
+	{ "flaky", EVHTTP_REQ_POST, { "target", "p", "seed", NULL }, control_run_flaky, NULL },
+	{ "reset", EVHTTP_REQ_POST, { "target", NULL }, control_run_reset, NULL },
+	{ "stats", EVHTTP_REQ_GET, { "target", NULL }, control_run_stats, NULL },
+	{ "census", EVHTTP_REQ_POST, { "fail_after", "mode", NULL }, control_run_census,
+	  control_census_result },
 };
 
 __attribute__((format(printf, 5, 6)))
@@ -316,6 +325,61 @@ static int control_run_stats(struct control_call *call)
 	return 0;
 }
 
+/* The target that serves the FHIR census, or NULL. */
+static struct sim_target *control_fhir_target(struct sim *sim)
+{
+	for (size_t i = 0; i < sim_target_count(sim); i++) {
+		if (sim_target_fhir(sim_target_at(sim, i)) != NULL)
+			return sim_target_at(sim, i);
+	}
+	return NULL;
+}
+
+static json_t *control_fhir_json(struct sim *sim)
+{
+	struct sim_target *t = control_fhir_target(sim);
+
+	return t != NULL ? fhir_stats_json(sim_target_fhir(t), sim_target_name(t)) : json_null();
+}
+
+static int control_run_census(struct control_call *call)
+{
+	struct sim_target *t = control_fhir_target(call->c->sim);
+	const char *after = control_param(call, "fail_after");
+	const char *mval = control_param(call, "mode");
+	enum fhir_fail_mode mode = FHIR_FAIL_503;
+	uint64_t n;
+
+	if (t == NULL)
+		return control_fail(call, 409, "no_census", NULL,
+		    "no target serves the FHIR census: it lives on his-core (see --targets)");
+	if (after == NULL)
+		return control_fail(call, 400, "missing_parameter", "fail_after",
+		    "census needs fail_after: how many FHIR requests to serve before failing, or off");
+	if (mval != NULL && !fhir_fail_mode_parse(mval, &mode))
+		return control_fail(call, 400, "invalid_value", "mode",
+		    "mode must be 503, drop or down, not '%.64s'", mval);
+	if (strcmp(after, "off") == 0) {
+		fhir_fail_clear(sim_target_fhir(t));
+		fprintf(stderr, "his-sim: the census on %s no longer fails\n", sim_target_name(t));
+		return 0;
+	}
+	if (!control_parse_u64(after, CONTROL_FAIL_AFTER_MAX, &n))
+		return control_fail(call, 400, "invalid_value", "fail_after",
+		    "fail_after must be off or a whole number from 0 to %llu, not '%.64s'",
+		    CONTROL_FAIL_AFTER_MAX, after);
+	fhir_fail_after(sim_target_fhir(t), n, mode);
+	fprintf(stderr, "his-sim: the census on %s fails (%s) after %llu more FHIR requests\n",
+	    sim_target_name(t), fhir_fail_mode_name(mode), (unsigned long long)n);
+	return 0;
+}
+
+static json_t *control_census_result(struct control_call *call)
+{
+	return json_pack("{s:s, s:o}", "action", call->cmd->name,
+	    "census", control_fhir_json(call->c->sim));
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static json_t *control_result(struct control_call *call)
@@ -335,7 +399,8 @@ static json_t *control_result(struct control_call *call)
 	out = json_pack("{s:s, s:o}", "action", call->cmd->name, "targets", targets);
 	if (out != NULL && call->cmd->run == control_run_stats &&
 	    (json_object_set_new(out, "seed", json_integer((json_int_t)sim_default_seed(sim))) != 0 ||
-	    json_object_set_new(out, "received", sim_received_json(sim)) != 0)) {
+	    json_object_set_new(out, "received", sim_received_json(sim)) != 0 ||
+	    json_object_set_new(out, "fhir", control_fhir_json(sim)) != 0)) {
 		json_decref(out);
 		return NULL;
 	}
@@ -361,7 +426,7 @@ static void control_dispatch(struct control_call *call)
 	}
 	if (call->cmd == NULL) {
 		control_fail(call, 404, "not_found", NULL, "no control command '%.64s' "
-		    "(down, up, slow, flaky, reset, stats)", name);
+		    "(down, up, slow, flaky, reset, stats, census)", name);
 		return;
 	}
 	if (evhttp_request_get_command(call->req) != call->cmd->method) {
@@ -380,7 +445,8 @@ static void control_dispatch(struct control_call *call)
 	if (control_check_params(call) != 0 || control_select(call) != 0 ||
 	    call->cmd->run(call) != 0)
 		return;
-	reply_json(call->req, 200, control_result(call));
+	reply_json(call->req, 200, call->cmd->result != NULL ? call->cmd->result(call)
+	                                                    : control_result(call));
 }
 
 static void control_request_cb(struct evhttp_request *req, void *arg)

@@ -8,6 +8,9 @@
  *   POST /control/flaky?target=NAME&p=P&seed=N   503 (HL7: AE) with probability P
  *   POST /control/reset[?target=NAME]     up, counters zeroed
  *   GET  /control/stats[?target=NAME]
+ *   POST /control/census?fail_after=N|off[&mode=503|drop|down]
+ *                                         the FHIR census serves N more
+ *                                         requests, then fails (fhir.h)
  *
  * target may name several targets, comma-separated; without it a command
  * applies to every target. Parameters are checked before anything changes:
@@ -27,7 +30,12 @@
  * sides' counters but not the gauges (hanging, delayed, connections).
  * stats adds "seed" (the default flaky seed) and "received" (what the
  * subsystems received, by kind: {"health":N,"not_found":N,"mllp":N}; later
- * kinds add keys there, never change these).
+ * kinds add keys there, never change these), and "fhir": the census's
+ * counters and fault (fhir_stats_json() in fhir.h), null when no target
+ * serves it. census answers {"action":"census","census":{...the same...}};
+ * it takes no target (the census has one home) and answers 409 when no
+ * target serves it. up and reset of that target clear its fault, reset
+ * zeroes its counters.
  *
  * The control server owns nothing of sim; control_free() before sim_free().
  */

@@ -1,7 +1,8 @@
 /*
  * his-sim — the bundled HIS simulator: start-up, command line, state file,
  * signals. The simulated targets live in sim.c (their HL7 MLLP side in
- * mllp.c), the control API in control.c.
+ * mllp.c), the control API in control.c, the FHIR census in fhir.c (served
+ * by the target named MAIN_FHIR_TARGET, when there is one).
  *
  * Exit codes: 0 stopped by SIGTERM/SIGINT (or --help/--version), 1 could not
  * start (a port taken, the state file not writable), 2 usage error.
@@ -20,12 +21,15 @@
 #include <jansson.h>
 
 #include "lifeline_build.h"
+#include "census.h"
 #include "control.h"
+#include "fhir.h"
 #include "sim.h"
 #include "simnet.h"
 
 #define MAIN_ERR_MAX 512
 #define MAIN_DEFAULT_SEED 1
+#define MAIN_FHIR_TARGET "his-core"
 
 struct main_opts {
 	char control_host[SIMNET_HOST_MAX + 1];
@@ -36,6 +40,7 @@ struct main_opts {
 	bool no_mllp;
 	const char *state_file;
 	uint64_t seed;
+	struct census_day census_day;
 };
 
 static void main_usage(FILE *out)
@@ -43,12 +48,14 @@ static void main_usage(FILE *out)
 	fprintf(out,
 	    "usage: his-sim [--control HOST:PORT] [--targets NAME=PORT,...]\n"
 	    "               [--mllp NAME=PORT,... | --no-mllp]\n"
-	    "               [--state-file FILE] [--seed N] [--version] [--help]\n"
+	    "               [--state-file FILE] [--seed N] [--census-date YYYY-MM-DD]\n"
+	    "               [--version] [--help]\n"
 	    "\n"
 	    "Simulates a hospital HIS for Lifeline: each target (subsystem) answers\n"
 	    "GET /health on its own port of 127.0.0.1, and HL7 v2 messages over MLLP\n"
-	    "with an ACK on another; a control API makes targets go down, come up,\n"
-	    "turn slow or flaky (both sides of a target alike).\n"
+	    "with an ACK on another; his-core also serves a demo hospital's census as\n"
+	    "FHIR R4 under /fhir (see tests/his-sim/README.md); a control API makes\n"
+	    "targets go down, come up, turn slow or flaky (both sides of a target alike).\n"
 	    "\n"
 	    "  --control HOST:PORT   control API address (default 127.0.0.1:0)\n"
 	    "  --targets LIST        the targets to simulate, NAME=PORT or NAME (port 0:\n"
@@ -59,8 +66,11 @@ static void main_usage(FILE *out)
 	    "                        (default: every target, port 0)\n"
 	    "  --no-mllp             no MLLP listener at all\n"
 	    "  --state-file FILE     once listening, write {\"pid\",\"control\",\"targets\",\n"
-	    "                        \"mllp\"} there as JSON (atomically), removed on exit\n"
+	    "                        \"mllp\",\"fhir\"} there as JSON (atomically), removed\n"
+	    "                        on exit (fhir: the census's base URL, or null)\n"
 	    "  --seed N              default seed of /control/flaky (default %d)\n"
+	    "  --census-date DAY     the day the demo census describes (default %s);\n"
+	    "                        the same day gives the same census, every run\n"
 	    "  --version             print the version and exit\n"
 	    "  --help                print this help and exit\n"
 	    "\n"
@@ -70,8 +80,9 @@ static void main_usage(FILE *out)
 	    "  POST /control/slow?target=NAME&ms=N\n"
 	    "  POST /control/flaky?target=NAME&p=0.3&seed=N\n"
 	    "  POST /control/reset      GET /control/stats\n"
+	    "  POST /control/census?fail_after=N|off&mode=503|drop|down\n"
 	    "Without target, a command applies to every target.\n",
-	    MAIN_DEFAULT_SEED);
+	    MAIN_DEFAULT_SEED, CENSUS_DEFAULT_DAY);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -198,6 +209,7 @@ static int main_parse_args(struct main_opts *o, int argc, char **argv)
 		{ "no-mllp", no_argument, NULL, 'M' },
 		{ "state-file", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "census-date", required_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -207,6 +219,8 @@ static int main_parse_args(struct main_opts *o, int argc, char **argv)
 	snprintf(o->control_host, sizeof(o->control_host), "127.0.0.1");
 	o->control_port = 0;
 	o->seed = MAIN_DEFAULT_SEED;
+	if (census_day_parse(CENSUS_DEFAULT_DAY, &o->census_day) != 0)
+		return main_usage_error("internal: bad default census day");
 	for (size_t i = 0; i < sim_default_target_count; i++) {
 		if (main_add_target(o, sim_default_targets[i], 0) != 0)
 			return -1;
@@ -238,6 +252,11 @@ static int main_parse_args(struct main_opts *o, int argc, char **argv)
 			if (main_parse_u64(optarg, &o->seed) != 0)
 				return main_usage_error("--seed wants a whole number, not '%s'", optarg);
 			break;
+		case 'D':
+			if (census_day_parse(optarg, &o->census_day) != 0)
+				return main_usage_error("--census-date wants a day as YYYY-MM-DD, not '%s'",
+				    optarg);
+			break;
 		case 'V':
 			printf("his-sim (Lifeline) %s\n", LIFELINE_VERSION);
 			return 1;
@@ -257,7 +276,7 @@ static int main_parse_args(struct main_opts *o, int argc, char **argv)
 static int main_write_state(const char *path, struct sim *sim, int control_port,
     char *err, size_t errlen)
 {
-	json_t *targets = json_object(), *mllp = json_object(), *state = NULL;
+	json_t *targets = json_object(), *mllp = json_object(), *fhir = json_null(), *state = NULL;
 	char tmp[4096];
 	FILE *f = NULL;
 	int rc = -1;
@@ -280,12 +299,22 @@ static int main_write_state(const char *path, struct sim *sim, int control_port,
 			mllp = NULL;
 		}
 	}
-	if (targets != NULL && mllp != NULL)
-		state = json_pack("{s:I, s:i, s:o, s:o}", "pid", (json_int_t)getpid(),
-		    "control", control_port, "targets", targets, "mllp", mllp);
+	for (size_t i = 0; i < sim_target_count(sim); i++) {
+		struct sim_target *t = sim_target_at(sim, i);
+		char url[64];
+
+		if (sim_target_fhir(t) != NULL) {
+			snprintf(url, sizeof(url), "http://127.0.0.1:%d/fhir", sim_target_port(t));
+			fhir = json_string(url);
+		}
+	}
+	if (targets != NULL && mllp != NULL && fhir != NULL)
+		state = json_pack("{s:I, s:i, s:o, s:o, s:o}", "pid", (json_int_t)getpid(),
+		    "control", control_port, "targets", targets, "mllp", mllp, "fhir", fhir);
 	else {
 		json_decref(targets);
 		json_decref(mllp);
+		json_decref(fhir);
 	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "state file name too long");
@@ -351,7 +380,9 @@ int main(int argc, char **argv)
 	struct event_base *base = NULL;
 	struct event *sigterm = NULL, *sigint = NULL;
 	struct sim *sim = NULL;
+	struct fhir *fhir = NULL;
 	struct control *control = NULL;
+	struct sim_target *fhir_target;
 	char err[MAIN_ERR_MAX];
 	int rc = 1, parsed;
 
@@ -375,11 +406,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "his-sim: cannot handle signals\n");
 		goto out;
 	}
+	fhir = fhir_new(opts.census_day, err, sizeof(err));
+	if (fhir == NULL) {
+		fprintf(stderr, "his-sim: census: %s\n", err);
+		goto out;
+	}
 	sim = sim_new(base, opts.targets, opts.n_targets, opts.seed, err, sizeof(err));
 	if (sim == NULL) {
 		fprintf(stderr, "his-sim: %s; choose other ports with --targets or --mllp\n", err);
 		goto out;
 	}
+	fhir_target = sim_target_find(sim, MAIN_FHIR_TARGET);
+	if (fhir_target != NULL)
+		sim_target_set_fhir(fhir_target, fhir);
 	control = control_new(base, sim, opts.control_host, opts.control_port, err, sizeof(err));
 	if (control == NULL) {
 		fprintf(stderr, "his-sim: control: %s; choose another with --control\n", err);
@@ -392,6 +431,9 @@ int main(int argc, char **argv)
 		if (sim_target_mllp_port(t) >= 0)
 			fprintf(stderr, "his-sim: target %s MLLP on 127.0.0.1:%d\n",
 			    sim_target_name(t), sim_target_mllp_port(t));
+		if (sim_target_fhir(t) != NULL)
+			fprintf(stderr, "his-sim: target %s FHIR census on http://127.0.0.1:%d/fhir\n",
+			    sim_target_name(t), sim_target_port(t));
 	}
 	if (opts.state_file != NULL &&
 	    main_write_state(opts.state_file, sim, control_port(control), err, sizeof(err)) != 0) {
@@ -412,6 +454,7 @@ int main(int argc, char **argv)
 out:
 	control_free(control);
 	sim_free(sim);
+	fhir_free(fhir);
 	if (sigint != NULL)
 		event_free(sigint);
 	if (sigterm != NULL)

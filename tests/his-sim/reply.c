@@ -18,6 +18,7 @@ static const char *reply_reason(int status)
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
 	case 409: return "Conflict";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
@@ -59,14 +60,20 @@ json_t *reply_error_body(const char *code, const char *message, const char *fiel
 	return json_pack("{s:o}", "error", err);
 }
 
-void reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf)
+void reply_buffer_as(struct evhttp_request *req, int status, struct evbuffer *buf,
+    const char *content_type)
 {
 	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
 
 	evhttp_remove_header(headers, "Content-Type");
-	evhttp_add_header(headers, "Content-Type", "application/json");
+	evhttp_add_header(headers, "Content-Type", content_type);
 	evhttp_add_header(headers, "Cache-Control", "no-store");
 	evhttp_send_reply(req, status, reply_reason(status), buf);
+}
+
+void reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf)
+{
+	reply_buffer_as(req, status, buf, "application/json");
 }
 
 void reply_json(struct evhttp_request *req, int status, json_t *body)

@@ -30,6 +30,10 @@ void reply_json(struct evhttp_request *req, int status, json_t *body);
 /* Answers status with an already serialised JSON buffer; buf stays the caller's. */
 void reply_buffer(struct evhttp_request *req, int status, struct evbuffer *buf);
 
+/* The same with another JSON media type (application/fhir+json; ...). */
+void reply_buffer_as(struct evhttp_request *req, int status, struct evbuffer *buf,
+    const char *content_type);
+
 /* Answers status with the standard error object. */
 void reply_error(struct evhttp_request *req, int status, const char *code,
     const char *message, const char *field);

@@ -11,8 +11,10 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "fhir.h"
 #include "health.h"
 #include "mllp.h"
+#include "prng.h"
 #include "reply.h"
 #include "simnet.h"
 
@@ -32,21 +34,29 @@ static const char *const sim_counter_names[SIM_RX_COUNT_] = {
 	[SIM_RX_MLLP] = "mllp",
 };
 
+/* A path, or with subtree a path and everything under it (/fhir, /fhir/...). */
 static const struct sim_route {
 	const char *path;
+	bool subtree;
 	sim_handler_fn handle;
 } sim_routes[] = {
-	{ "/health", health_handle },
+	{ "/health", false, health_handle },
+	{ "/fhir", true, fhir_handle },
 };
 
-/* A request sim holds: hung (timer NULL) or delayed (answer ready in body). */
+/*
+ * A request sim holds: hung (timer NULL) or delayed (timer running, then
+ * the answer in body is sent, or with drop the connection is closed).
+ */
 struct sim_pending {
 	TAILQ_ENTRY(sim_pending) link;
 	struct sim_target *target;
 	struct evhttp_request *req;
 	struct event *timer;
 	int status;
+	const char *content_type;
 	struct evbuffer *body;
+	bool drop;
 };
 
 TAILQ_HEAD(sim_pending_list, sim_pending);
@@ -62,12 +72,15 @@ struct sim_target {
 	double flaky_p;            /* 0: not flaky */
 	uint64_t flaky_seed;
 	uint64_t prng;             /* splitmix64 state */
+	struct event *mode_later;  /* sim_target_set_mode_later()'s timer */
+	enum sim_mode next_mode;
+	struct fhir *fhir;         /* not owned; NULL: no FHIR census here */
 	uint64_t requests;         /* every request that reached the target */
 	uint64_t answered;         /* answers sent (not merely planned), 503s included */
 	uint64_t failures_injected;
 	uint64_t hung;             /* requests ever held by hang */
 	unsigned hanging;          /* held now by hang */
-	unsigned delayed;          /* answers waiting for their slow timer */
+	unsigned delayed;          /* answers (or drops) waiting for their timer */
 	struct sim_pending_list pending;
 };
 
@@ -120,16 +133,6 @@ bool sim_name_valid(const char *name)
 			return false;
 	}
 	return true;
-}
-
-/* splitmix64 (Steele, Lea, Flood 2014): tiny, seedable with any value. */
-static uint64_t sim_prng_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 /* ---- pending requests ---------------------------------------------------- */
@@ -198,15 +201,20 @@ static void sim_pending_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct sim_pending *p = arg;
 	struct evhttp_request *req = p->req;
 	struct evbuffer *body = p->body;
+	const char *content_type = p->content_type;
 	int status = p->status;
 
 	(void)fd;
 	(void)what;
+	if (p->drop) {
+		sim_pending_drop(p);
+		return;
+	}
 	/* Unlink before answering: the answer may free req (client gone). */
 	p->body = NULL;
 	p->target->answered++;
 	sim_pending_unlink(p);
-	reply_buffer(req, status, body);
+	reply_buffer_as(req, status, body, content_type);
 	evbuffer_free(body);
 }
 
@@ -225,42 +233,61 @@ static struct sim_pending *sim_pending_add(struct sim_target *t, struct evhttp_r
 
 /* ---- the request pipeline ------------------------------------------------ */
 
-/* Sends status + body now, or after slow_ms. Takes body. */
-static void sim_deliver(struct sim_target *t, struct evhttp_request *req, int status,
-    json_t *body)
+/*
+ * Sends the answer now or after slow_ms. A drop closes the connection after
+ * slow_ms, and at the soonest at the next turn of the loop: libevent must
+ * be done with the request before its connection goes. Takes ans->body.
+ */
+static void sim_deliver(struct sim_target *t, struct evhttp_request *req, struct sim_answer *ans)
 {
-	struct evbuffer *buf = reply_serialise(body);
+	const char *content_type = ans->content_type ? ans->content_type : "application/json";
+	struct evbuffer *buf = NULL;
 	struct sim_pending *p;
 	struct timeval tv;
 
-	if (buf == NULL) {
-		t->answered++;
-		evhttp_send_error(req, 500, "Internal Server Error");
-		return;
+	if (ans->injected)
+		t->failures_injected++;
+	if (ans->drop) {
+		json_decref(ans->body);
+	} else {
+		buf = reply_serialise(ans->body);
+		if (buf == NULL)
+			goto oom;
+		if (t->slow_ms == 0)
+			goto now;
 	}
-	if (t->slow_ms == 0)
-		goto now;
+	ans->body = NULL;
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		goto now;
+		goto later_failed;
 	p->timer = evtimer_new(t->sim->base, sim_pending_timer_cb, p);
 	if (p->timer == NULL) {
 		free(p);
-		goto now;
+		goto later_failed;
 	}
 	p->target = t;
 	p->req = req;
-	p->status = status;
+	p->status = ans->status;
+	p->content_type = content_type;
 	p->body = buf;
+	p->drop = ans->drop;
 	tv.tv_sec = t->slow_ms / 1000;
 	tv.tv_usec = (t->slow_ms % 1000) * 1000;
 	evtimer_add(p->timer, &tv);
 	TAILQ_INSERT_TAIL(&t->pending, p, link);
 	t->delayed++;
 	return;
+later_failed:
+	if (buf != NULL)
+		goto now;
+oom:
+	/* Out of memory: this request fails, plainly. */
+	t->answered++;
+	evhttp_send_error(req, 500, "Internal Server Error");
+	return;
 now:
 	t->answered++;
-	reply_buffer(req, status, buf);
+	reply_buffer_as(req, ans->status, buf, content_type);
 	evbuffer_free(buf);
 }
 
@@ -276,7 +303,7 @@ enum sim_fault sim_target_fault(struct sim_target *t)
 		break;
 	}
 	if (t->flaky_p > 0.0) {
-		double u = (double)(sim_prng_next(&t->prng) >> 11) * 0x1.0p-53;
+		double u = (double)(prng_next(&t->prng) >> 11) * 0x1.0p-53;
 		if (u < t->flaky_p)
 			return SIM_FAULT_FLAKY;
 	}
@@ -288,7 +315,7 @@ static void sim_request_cb(struct evhttp_request *req, void *arg)
 	struct sim_target *t = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	struct sim_answer ans = { 0, NULL };
+	struct sim_answer ans = { 0 };
 	char msg[128];
 
 	t->requests++;
@@ -302,26 +329,32 @@ static void sim_request_cb(struct evhttp_request *req, void *arg)
 		/* fall through */
 	case SIM_FAULT_DOWN_503:
 	case SIM_FAULT_FLAKY:
-		t->failures_injected++;
 		snprintf(msg, sizeof(msg), "%s is unavailable (simulated)", t->name);
-		sim_deliver(t, req, 503, reply_error_body("unavailable", msg, NULL));
+		ans.status = 503;
+		ans.body = reply_error_body("unavailable", msg, NULL);
+		ans.injected = true;
+		sim_deliver(t, req, &ans);
 		return;
 	case SIM_FAULT_NONE:
 		break;
 	}
 	for (size_t i = 0; path != NULL && i < sizeof(sim_routes) / sizeof(sim_routes[0]); i++) {
-		if (strcmp(path, sim_routes[i].path) == 0) {
-			sim_routes[i].handle(t, req, &ans);
+		const struct sim_route *r = &sim_routes[i];
+		size_t len = strlen(r->path);
+
+		if (strncmp(path, r->path, len) == 0 &&
+		    (path[len] == '\0' || (r->subtree && path[len] == '/'))) {
+			r->handle(t, req, &ans);
 			break;
 		}
 	}
-	if (ans.status == 0) {
+	if (ans.status == 0 && !ans.drop) {
 		sim_count(t->sim, SIM_RX_NOT_FOUND);
 		json_decref(ans.body);
-		ans.status = 404;
-		ans.body = reply_error_body("not_found", "no such path on this target", NULL);
+		ans = (struct sim_answer){ 404, reply_error_body("not_found",
+		    "no such path on this target", NULL), NULL, false, false };
 	}
-	sim_deliver(t, req, ans.status, ans.body);
+	sim_deliver(t, req, &ans);
 }
 
 /* ---- listeners ----------------------------------------------------------- */
@@ -383,6 +416,9 @@ int sim_target_set_mode(struct sim_target *t, enum sim_mode mode, char *err, siz
 {
 	enum sim_mode old = t->mode;
 
+	/* A mode set now overrides one planned for later. */
+	if (t->mode_later != NULL)
+		evtimer_del(t->mode_later);
 	if (mode == old)
 		return 0;
 	if (mode == SIM_MODE_REFUSE) {
@@ -401,12 +437,35 @@ int sim_target_set_mode(struct sim_target *t, enum sim_mode mode, char *err, siz
 	return 0;
 }
 
+static void sim_mode_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim_target *t = arg;
+	char err[256];
+
+	(void)fd;
+	(void)what;
+	if (sim_target_set_mode(t, t->next_mode, err, sizeof(err)) != 0)
+		fprintf(stderr, "his-sim: %s stays %s: %s\n", t->name, sim_mode_name(t->mode), err);
+}
+
+void sim_target_set_mode_later(struct sim_target *t, enum sim_mode mode)
+{
+	struct timeval now = { 0, 0 };
+
+	t->next_mode = mode;
+	if (t->mode_later == NULL || evtimer_add(t->mode_later, &now) != 0)
+		fprintf(stderr, "his-sim: %s: cannot plan the change to mode %s\n", t->name,
+		    sim_mode_name(mode));
+}
+
 int sim_target_up(struct sim_target *t, char *err, size_t errlen)
 {
 	if (sim_target_set_mode(t, SIM_MODE_NORMAL, err, errlen) != 0)
 		return -1;
 	sim_target_set_slow(t, 0);
 	sim_target_set_flaky(t, 0.0, 0);
+	if (t->fhir != NULL)
+		fhir_fail_clear(t->fhir);
 	return 0;
 }
 
@@ -429,6 +488,8 @@ int sim_target_reset(struct sim_target *t, char *err, size_t errlen)
 	t->requests = t->answered = t->failures_injected = t->hung = 0;
 	if (t->mllp != NULL)
 		mllp_reset_counters(t->mllp);
+	if (t->fhir != NULL)
+		fhir_reset_counters(t->fhir);
 	return 0;
 }
 
@@ -464,6 +525,9 @@ struct sim *sim_new(struct event_base *base, const struct sim_target_spec *specs
 		t->mode = SIM_MODE_NORMAL;
 		TAILQ_INIT(&t->pending);
 		sim->n = i + 1;
+		t->mode_later = evtimer_new(base, sim_mode_later_cb, t);
+		if (t->mode_later == NULL)
+			goto oom;
 		if (sim_target_listen(t, err, errlen) != 0)
 			goto fail;
 		if (specs[i].mllp_port >= 0) {
@@ -491,6 +555,8 @@ void sim_free(struct sim *sim)
 	for (size_t i = 0; i < sim->n; i++) {
 		sim_target_close(&sim->targets[i]);
 		mllp_free(sim->targets[i].mllp);
+		if (sim->targets[i].mode_later != NULL)
+			event_free(sim->targets[i].mode_later);
 	}
 	free(sim->targets);
 	free(sim);
@@ -506,6 +572,8 @@ unsigned sim_target_slow_ms(const struct sim_target *t) { return t->slow_ms; }
 uint64_t sim_next_id(struct sim *sim) { return ++sim->last_id; }
 struct sim *sim_target_sim(struct sim_target *t) { return t->sim; }
 enum sim_mode sim_target_mode(const struct sim_target *t) { return t->mode; }
+void sim_target_set_fhir(struct sim_target *t, struct fhir *f) { t->fhir = f; }
+struct fhir *sim_target_fhir(const struct sim_target *t) { return t->fhir; }
 
 struct sim_target *sim_target_find(struct sim *sim, const char *name)
 {

@@ -6,10 +6,12 @@
  * (mllp.c). Every HTTP request to it goes through one pipeline:
  *
  *   count it -> inject a fault (down 503, hang, flaky) -> route it to a
- *   handler (health.c today; FHIR later) -> answer, after slow_ms if set.
+ *   handler (health.c; fhir.c under /fhir on the target that serves the
+ *   census) -> answer, after slow_ms if set.
  *
- * Handlers never see faults or delays: they fill a struct sim_answer and sim
- * delivers it. The MLLP side runs the same pipeline in mllp.c and asks
+ * Handlers never see target faults or delays: they fill a struct sim_answer
+ * and sim delivers it. A handler may inject a fault of its own (fhir.c's
+ * fail_after): an answer marked injected, or a drop. The MLLP side runs the same pipeline in mllp.c and asks
  * sim_target_fault() for the same decision, from the same PRNG: a fault
  * mode applies to both sides of a target (down 503 and flaky answer an HL7
  * AE there, refuse closes both listeners).
@@ -25,7 +27,7 @@
  *           splitmix64 PRNG seeded with seed: the same seed gives the same
  *           sequence of outcomes for the same sequence of requests.
  *   pending a request sim holds: hung (no answer yet, none planned) or
- *           delayed (answer ready, timer running). sim owns pending requests
+ *           delayed (answer ready, or a drop planned, timer running). sim owns pending requests
  *           and releases every one of them before its evhttp is freed.
  *
  * Ownership: struct sim owns its targets, their evhttp servers, pending
@@ -79,14 +81,21 @@ struct sim_target_spec {
 	int mllp_port; /* the MLLP listener's: 0 the kernel chooses, -1 none */
 };
 
-/* What a handler answers; body is owned by the answer (NULL: no body). */
+/*
+ * What a handler answers; body is owned by the answer (NULL: no body).
+ * status 0 with drop false: the handler does not know the path (404).
+ */
 struct sim_answer {
 	int status;
 	json_t *body;
+	const char *content_type; /* a static string; NULL: application/json */
+	bool drop;                /* no answer: the connection is closed, as by a crash */
+	bool injected;            /* a failure asked for: counted in failures_injected */
 };
 
 struct sim;
 struct sim_target;
+struct fhir;
 
 /* A route handler: fills ans, never answers req itself. */
 typedef void (*sim_handler_fn)(struct sim_target *t, struct evhttp_request *req,
@@ -147,6 +156,20 @@ __attribute__((warn_unused_result))
 int sim_target_reset(struct sim_target *t, char *err, size_t errlen);
 /* Zeroes the "received" counters. */
 void sim_reset_received(struct sim *sim);
+
+/*
+ * The mode change for a handler, which must not close the listener it is
+ * called from: made at the next turn of the loop, unless another mode
+ * change comes first. Leaving refuse can fail there; that is logged.
+ */
+void sim_target_set_mode_later(struct sim_target *t, enum sim_mode mode);
+
+/*
+ * Serves f's FHIR census under /fhir on t (NULL: none). sim does not own f;
+ * up and reset on t clear f's injected fault, reset zeroes its counters.
+ */
+void sim_target_set_fhir(struct sim_target *t, struct fhir *f);
+struct fhir *sim_target_fhir(const struct sim_target *t);
 
 /* Draws the fault for one request, HTTP or MLLP (advances the flaky PRNG when flaky). */
 enum sim_fault sim_target_fault(struct sim_target *t);
