@@ -335,74 +335,136 @@ static void local_time(char *buf, size_t len, int64_t ms, int offset_s)
 		off / 3600, off % 3600 / 60);
 }
 
-/* Columns: 0 name_zh, 1 name_en, 2 snapshot id, 3 data, 4 taken ms, 5 offset s, 6 outage. */
-static void on_context(int err, PGresult *res, void *arg)
+/*
+ * The department's data in printforms' shape from the lookup's row: columns
+ * 0 name_zh, 1 name_en, 2 snapshot id, 3 data, 4 taken ms, 5 offset s,
+ * 6 outage. NULL when out of memory.
+ */
+static json_t *department_doc(const PGresult *res, const char *dept)
 {
-	struct print *p = arg;
-	http_ctx *ctx = p->ctx;
-	json_t *data, *wards;
+	json_t *data = json_loads(PQgetvalue(res, 0, 3), 0, NULL), *wards, *doc;
 	char taken[40], now[40];
-	int offset;
+	int offset = atoi(PQgetvalue(res, 0, 5));
 
-	if (http_db_failed(ctx, err, res)) {
-		print_free(p);
-		return;
-	}
+	local_time(taken, sizeof(taken), strtoll(PQgetvalue(res, 0, 4), NULL, 10), offset);
+	local_time(now, sizeof(now), clock_now_ms(), offset);
+	wards = json_object_get(data, "wards");
+	doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O}",
+		"hospital", json_string_value(json_object_get(data, "hospital")) ?: "",
+		"department", "code", dept, "name", PQgetvalue(res, 0, 0), "name_en",
+		PQgetvalue(res, 0, 1),
+		"snapshot_time", taken, "render_time", now,
+		"patients", json_object_get(wards, dept) ?: json_array(),
+		"price_list", json_object_get(data, "price_list") ?: json_array());
+	if (doc && PQgetvalue(res, 0, 6)[0])
+		json_object_set_new(doc, "outage_id", json_string(PQgetvalue(res, 0, 6)));
+	json_decref(data);
+	return doc;
+}
+
+/* The lookup found no department or no snapshot: answered, true. */
+static bool context_missing(http_ctx *ctx, const PGresult *res, const char *dept)
+{
 	if (PQntuples(res) == 0) {
-		http_reply_error(ctx, 404, "not_found", "/department", "no department %s", p->dept);
-		print_free(p);
-		return;
+		http_reply_error(ctx, 404, "not_found", "/department", "no department %s", dept);
+		return true;
 	}
 	if (PQgetisnull(res, 0, 2)) {
 		http_reply_error(ctx, 409, "no_census", NULL,
 			"no census snapshot has been taken from the HIS yet: print the blank forms");
+		return true;
+	}
+	return false;
+}
+
+static void on_context(int err, PGresult *res, void *arg)
+{
+	struct print *p = arg;
+	http_ctx *ctx = p->ctx;
+
+	if (http_db_failed(ctx, err, res) || context_missing(ctx, res, p->dept)) {
 		print_free(p);
 		return;
 	}
-	data = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
-	offset = atoi(PQgetvalue(res, 0, 5));
-	local_time(taken, sizeof(taken), strtoll(PQgetvalue(res, 0, 4), NULL, 10), offset);
-	local_time(now, sizeof(now), clock_now_ms(), offset);
-	wards = json_object_get(data, "wards");
 	snprintf(p->snapshot, sizeof(p->snapshot), "%s", PQgetvalue(res, 0, 2));
 	snprintf(p->outage, sizeof(p->outage), "%s", PQgetvalue(res, 0, 6));
-	p->doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O}",
-		"hospital", json_string_value(json_object_get(data, "hospital")) ?: "",
-		"department", "code", p->dept, "name", PQgetvalue(res, 0, 0), "name_en",
-		PQgetvalue(res, 0, 1),
-		"snapshot_time", taken, "render_time", now,
-		"patients", json_object_get(wards, p->dept) ?: json_array(),
-		"price_list", json_object_get(data, "price_list") ?: json_array());
-	if (p->doc && p->outage[0])
-		json_object_set_new(p->doc, "outage_id", json_string(p->outage));
-	json_decref(data);
+	p->doc = department_doc(res, p->dept);
 	if (!p->doc || work_submit(http_ctx_env(ctx)->work, plan_run, plan_done, p) != 0) {
 		http_reply_error(ctx, 500, "internal", NULL, "out of memory");
 		print_free(p);
 	}
 }
 
-void forms_handle_print(http_ctx *ctx)
+/* One statement: the department, the last complete snapshot, the open outage. */
+#define CONTEXT_SQL \
+	"SELECT d.name_zh, d.name_en, s.id, s.data::text, " \
+	"(extract(epoch FROM s.taken_at) * 1000)::bigint, " \
+	"extract(epoch FROM (now() AT TIME ZONE $2) - (now() AT TIME ZONE 'UTC'))::int, " \
+	"coalesce((SELECT max(id) FROM outages WHERE status IN ('suspected', 'confirmed', 'manual', " \
+	" 'recovering') AND NOT drill)::text, '') " \
+	"FROM departments d LEFT JOIN LATERAL (SELECT * FROM census_snapshots WHERE complete " \
+	" ORDER BY taken_at DESC, id DESC LIMIT 1) s ON true WHERE d.code = $1"
+
+/* The department a request is for: the body's or query's, else the user's; NULL answered. */
+static const char *request_department(http_ctx *ctx, const char *dept, const char *field)
 {
-	struct forms *f = http_ctx_arg(ctx);
 	const struct http_user *u = http_ctx_user(ctx);
-	json_t *body = http_ctx_body(ctx);
-	const char *dept = json_string_value(json_object_get(body, "department"));
-	struct print *p;
-	const char *params[2];
 
 	if (!dept)
 		dept = u->department;
 	if (!*dept) {
-		http_reply_error(ctx, 400, "invalid", "/department",
-			"/department is required: you belong to no department");
-		return;
+		http_reply_error(ctx, 400, "invalid", field,
+			"%s is required: you belong to no department", field);
+		return NULL;
 	}
 	if (!role_is_hospital_wide(u->role) && strcmp(dept, u->department) != 0) {
-		http_reply_error(ctx, 403, "forbidden", "/department",
+		http_reply_error(ctx, 403, "forbidden", field,
 			"you may print only your own department's forms (%s)", u->department);
+		return NULL;
+	}
+	return dept;
+}
+
+static void on_data(int err, PGresult *res, void *arg)
+{
+	http_ctx *ctx = arg;
+	const char *dept = http_ctx_query(ctx, "dept");
+	json_t *doc;
+
+	if (!dept)
+		dept = http_ctx_user(ctx)->department;
+	if (http_db_failed(ctx, err, res) || context_missing(ctx, res, dept))
+		return;
+	doc = department_doc(res, dept);
+	if (!doc) {
+		http_reply_error(ctx, 500, "internal", NULL, "out of memory");
 		return;
 	}
+	http_reply_json(ctx, 200, doc);
+}
+
+/* GET /api/v1/forms/data: what the client caches to print when the server is unreachable. */
+void forms_handle_data(http_ctx *ctx)
+{
+	struct forms *f = http_ctx_arg(ctx);
+	const char *dept = request_department(ctx, http_ctx_query(ctx, "dept"), "dept");
+	const char *params[2] = { dept, f->timezone };
+
+	if (dept)
+		http_db_query(ctx, CONTEXT_SQL, 2, params, on_data);
+}
+
+void forms_handle_print(http_ctx *ctx)
+{
+	struct forms *f = http_ctx_arg(ctx);
+	json_t *body = http_ctx_body(ctx);
+	const char *dept = request_department(ctx,
+		json_string_value(json_object_get(body, "department")), "/department");
+	struct print *p;
+	const char *params[2];
+
+	if (!dept)
+		return;
 	if (!(p = calloc(1, sizeof(*p)))) {
 		http_reply_error(ctx, 500, "internal", NULL, "out of memory");
 		return;
@@ -413,13 +475,5 @@ void forms_handle_print(http_ctx *ctx)
 	p->items = json_incref(json_object_get(body, "items"));
 	params[0] = p->dept;
 	params[1] = f->timezone;
-	print_query(p,
-		"SELECT d.name_zh, d.name_en, s.id, s.data::text, "
-		"(extract(epoch FROM s.taken_at) * 1000)::bigint, "
-		"extract(epoch FROM (now() AT TIME ZONE $2) - (now() AT TIME ZONE 'UTC'))::int, "
-		"coalesce((SELECT max(id) FROM outages WHERE status IN ('suspected', 'confirmed', 'manual', "
-		" 'recovering') AND NOT drill)::text, '') "
-		"FROM departments d LEFT JOIN LATERAL (SELECT * FROM census_snapshots WHERE complete "
-		" ORDER BY taken_at DESC, id DESC LIMIT 1) s ON true WHERE d.code = $1",
-		2, params, on_context);
+	print_query(p, CONTEXT_SQL, 2, params, on_context);
 }

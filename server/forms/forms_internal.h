@@ -16,3 +16,5 @@ struct forms {
 
 /* POST /api/v1/forms/print */
 void forms_handle_print(http_ctx *ctx);
+/* GET /api/v1/forms/data */
+void forms_handle_data(http_ctx *ctx);

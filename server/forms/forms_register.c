@@ -167,6 +167,7 @@ static const struct http_route form_routes[] = {
 	{ "GET", "/api/v1/forms", handle_list, ROLES_ALL, 0, NULL, NULL },
 	{ "POST", "/api/v1/forms/print", forms_handle_print, PRINT_ROLES, HTTP_WRITE, "api/forms-print",
 		"forms.print" },
+	{ "GET", "/api/v1/forms/data", forms_handle_data, PRINT_ROLES, 0, NULL, NULL },
 	{ "GET", "/api/v1/forms/serials", handle_serials, ROLES_ALL, 0, NULL, NULL },
 	{ "POST", "/api/v1/forms/serials/{serial}/void", handle_void, PRINT_ROLES, HTTP_WRITE,
 		"api/form-serial-void", "forms.void" },

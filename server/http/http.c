@@ -432,6 +432,7 @@ static const struct { const char *en, *zh; } messages_zh[] = {
 	{ "no census snapshot has been taken from the HIS yet: print the blank forms",
 		"尚未从 HIS 取得患者清单快照：请打印空白表单" },
 	{ "you may print only your own department's forms (%s)", "只能打印本科室（%s）的表单" },
+	{ "%s is required: you belong to no department", "%s 必填：您不属于任何科室" },
 	{ "you may see only your own department's serials (%s)", "只能查看本科室（%s）的表单编号" },
 	{ "no serial %s in the print register", "打印登记中没有编号 %s" },
 	{ "serial %s was already voided", "编号 %s 已作废" },

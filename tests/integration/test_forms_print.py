@@ -125,3 +125,24 @@ def test_serials_are_unique_across_concurrent_jobs_and_restarts(lifelined_factor
     assert len(reg) == pages and len({s["serial"] for s in reg}) == pages
     jobs = {s["print_job"] for s in reg}
     assert len(jobs) == 7
+
+
+def test_the_department_data_for_offline_printing(lifelined_factory, pg, server_template):
+    db = pg.createdb("t_" + uuid.uuid4().hex[:12], template=server_template)
+    srv = lifelined_factory(db=db)
+    nurse = srv.login("nurse", DEMO_PASSWORD)
+    r = srv.api("GET", "/api/v1/forms/data", token=nurse)
+    assert r.status == 409 and r.json["error"]["code"] == "no_census", r
+    add_snapshot(pg, db)
+    r = srv.api("GET", "/api/v1/forms/data", token=nurse)
+    assert r.status == 200, r
+    doc = r.json
+    assert doc["department"] == {"code": "ward-3", "name": "外科一病区护士站",
+                                 "name_en": "Surgical ward 1 nurse station"}
+    assert [p["id"] for p in doc["patients"]] == [p["id"] for p in DEMO["patients"]]
+    assert doc["price_list"] == DEMO["price_list"] and doc["snapshot_time"].endswith("+08:00")
+    assert srv.api("GET", "/api/v1/forms/data?dept=pharmacy", token=nurse).status == 403
+    admin = srv.login("admin", DEMO_PASSWORD)
+    assert srv.api("GET", "/api/v1/forms/data", token=admin).status == 400
+    r = srv.api("GET", "/api/v1/forms/data?dept=pharmacy", token=admin)
+    assert r.status == 200 and r.json["patients"] == []
