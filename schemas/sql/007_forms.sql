@@ -51,3 +51,28 @@ CREATE TABLE form_serials (
 CREATE INDEX form_serials_department_idx ON form_serials (department, issued_at);
 CREATE INDEX form_serials_outage_idx ON form_serials (outage_id);
 CREATE INDEX form_serials_job_idx ON form_serials (print_job_id, page);
+
+-- Temporary outpatient and inpatient numbers (临时病历号段) for patients
+-- registered on paper: each desk reserves a block, so that two desks never hand
+-- out the same number; the blocks are recorded for the merge after recovery.
+CREATE TABLE temp_number_counters (
+    kind   text PRIMARY KEY CHECK (kind IN ('outpatient', 'inpatient')),
+    prefix text NOT NULL,
+    next   bigint NOT NULL CHECK (next >= 1)
+);
+INSERT INTO temp_number_counters (kind, prefix, next) VALUES ('outpatient', 'LSMZ', 1), ('inpatient', 'LSZY', 1);
+
+CREATE TABLE temp_number_ranges (
+    id          bigserial PRIMARY KEY,
+    kind        text NOT NULL REFERENCES temp_number_counters (kind),
+    department  text NOT NULL REFERENCES departments (code) ON UPDATE CASCADE,
+    desk        text NOT NULL CHECK (length(desk) BETWEEN 1 AND 64),
+    prefix      text NOT NULL,
+    first       bigint NOT NULL,
+    last        bigint NOT NULL CHECK (last >= first),
+    digits      int NOT NULL DEFAULT 6,
+    outage_id   bigint REFERENCES outages (id),
+    reserved_by text NOT NULL,
+    reserved_at timestamptz NOT NULL
+);
+CREATE INDEX temp_number_ranges_department_idx ON temp_number_ranges (department, id);

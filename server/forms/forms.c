@@ -338,7 +338,8 @@ static void local_time(char *buf, size_t len, int64_t ms, int offset_s)
 /*
  * The department's data in printforms' shape from the lookup's row: columns
  * 0 name_zh, 1 name_en, 2 snapshot id, 3 data, 4 taken ms, 5 offset s,
- * 6 outage. NULL when out of memory.
+ * 6 outage, 7 the department's temporary number ranges in that outage.
+ * NULL when out of memory.
  */
 static json_t *department_doc(const PGresult *res, const char *dept)
 {
@@ -358,6 +359,9 @@ static json_t *department_doc(const PGresult *res, const char *dept)
 		"price_list", json_object_get(data, "price_list") ?: json_array());
 	if (doc && PQgetvalue(res, 0, 6)[0])
 		json_object_set_new(doc, "outage_id", json_string(PQgetvalue(res, 0, 6)));
+	if (doc)
+		json_object_set_new(doc, "number_ranges",
+			json_loads(PQgetvalue(res, 0, 7), 0, NULL) ?: json_array());
 	json_decref(data);
 	return doc;
 }
@@ -401,7 +405,12 @@ static void on_context(int err, PGresult *res, void *arg)
 	"(extract(epoch FROM s.taken_at) * 1000)::bigint, " \
 	"extract(epoch FROM (now() AT TIME ZONE $2) - (now() AT TIME ZONE 'UTC'))::int, " \
 	"coalesce((SELECT max(id) FROM outages WHERE status IN ('suspected', 'confirmed', 'manual', " \
-	" 'recovering') AND NOT drill)::text, '') " \
+	" 'recovering') AND NOT drill)::text, ''), " \
+	"(SELECT coalesce(json_agg(json_build_object('kind', r.kind, 'prefix', r.prefix, " \
+	" 'first', r.first, 'last', r.last, 'digits', r.digits, 'desk', r.desk) ORDER BY r.id), '[]') " \
+	" FROM temp_number_ranges r WHERE r.department = d.code AND r.outage_id IS NOT DISTINCT FROM " \
+	" (SELECT max(id) FROM outages WHERE status IN ('suspected', 'confirmed', 'manual', " \
+	" 'recovering') AND NOT drill))::text " \
 	"FROM departments d LEFT JOIN LATERAL (SELECT * FROM census_snapshots WHERE complete " \
 	" ORDER BY taken_at DESC, id DESC LIMIT 1) s ON true WHERE d.code = $1"
 

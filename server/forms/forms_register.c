@@ -163,6 +163,91 @@ static void handle_void(http_ctx *ctx)
 		5, params, on_voided);
 }
 
+/* ---------- temporary number ranges ---------- */
+
+#define RANGE_JSON "json_build_object('id', r.id, 'kind', r.kind, 'department', r.department, " \
+	"'desk', r.desk, 'prefix', r.prefix, 'first', r.first, 'last', r.last, 'digits', r.digits, " \
+	"'outage_id', r.outage_id, 'reserved_by', r.reserved_by, 'reserved_at', " ISO("r.reserved_at") ")"
+
+static void on_range(int err, PGresult *res, void *arg)
+{
+	http_ctx *ctx = arg;
+	json_t *range;
+
+	if (http_db_failed(ctx, err, res))
+		return;
+	if (PQntuples(res) != 1 || !(range = json_loads(PQgetvalue(res, 0, 0), 0, NULL))) {
+		http_reply_error(ctx, 404, "not_found", "/department", "no department %s",
+			json_string_value(json_object_get(http_ctx_body(ctx), "department")) ?: "");
+		return;
+	}
+	http_ctx_audit(ctx, "number_range", json_string_value(json_object_get(range, "desk")),
+		json_incref(range));
+	http_reply_json(ctx, 201, json_pack("{s:o}", "range", range));
+}
+
+static void handle_range_new(http_ctx *ctx)
+{
+	const struct http_user *u = http_ctx_user(ctx);
+	json_t *body = http_ctx_body(ctx);
+	const char *dept = json_string_value(json_object_get(body, "department"));
+	json_t *size = json_object_get(body, "size");
+	char n[24], now[24];
+	const char *params[6];
+
+	if (!dept)
+		dept = u->department;
+	if (!*dept) {
+		http_reply_error(ctx, 400, "invalid", "/department",
+			"%s is required: you belong to no department", "/department");
+		return;
+	}
+	if (!role_is_hospital_wide(u->role) && strcmp(dept, u->department) != 0) {
+		http_reply_error(ctx, 403, "forbidden", "/department",
+			"you may print only your own department's forms (%s)", u->department);
+		return;
+	}
+	snprintf(n, sizeof(n), "%lld", size ? (long long)json_integer_value(size) : 100LL);
+	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
+	params[0] = json_string_value(json_object_get(body, "kind"));
+	params[1] = dept;
+	params[2] = json_string_value(json_object_get(body, "desk"));
+	params[3] = n;
+	params[4] = u->username;
+	params[5] = now;
+	/* The counter row's lock makes blocks contiguous and never overlapping. */
+	http_db_query(ctx,
+		"WITH d AS (SELECT code FROM departments WHERE code = $2), "
+		"c AS (UPDATE temp_number_counters SET next = next + $4::bigint "
+		" WHERE kind = $1 AND EXISTS (SELECT 1 FROM d) "
+		" RETURNING prefix, next - $4::bigint AS first, next - 1 AS last), "
+		"r AS (INSERT INTO temp_number_ranges (kind, department, desk, prefix, first, last, "
+		" outage_id, reserved_by, reserved_at) SELECT $1, $2, $3, c.prefix, c.first, c.last, "
+		" (SELECT max(id) FROM outages WHERE status IN ('suspected', 'confirmed', 'manual', "
+		" 'recovering') AND NOT drill), $5, to_timestamp($6::double precision / 1000) FROM c "
+		" RETURNING *) "
+		"SELECT " RANGE_JSON "::text FROM r",
+		6, params, on_range);
+}
+
+static void on_ranges(int err, PGresult *res, void *arg)
+{
+	on_serials(err, res, arg);
+}
+
+static void handle_ranges(http_ctx *ctx)
+{
+	const char *dept = scope(ctx, http_ctx_query(ctx, "dept"));
+	const char *params[1] = { dept };
+
+	if (dept && !*dept)
+		return;
+	http_db_query(ctx, "SELECT json_build_object('ranges', coalesce(json_agg(" RANGE_JSON
+		" ORDER BY r.id DESC), '[]'))::text FROM (SELECT * FROM temp_number_ranges r "
+		"WHERE ($1::text IS NULL OR r.department = $1) ORDER BY r.id DESC LIMIT 1000) r",
+		1, params, on_ranges);
+}
+
 static const struct http_route form_routes[] = {
 	{ "GET", "/api/v1/forms", handle_list, ROLES_ALL, 0, NULL, NULL },
 	{ "POST", "/api/v1/forms/print", forms_handle_print, PRINT_ROLES, HTTP_WRITE, "api/forms-print",
@@ -171,6 +256,9 @@ static const struct http_route form_routes[] = {
 	{ "GET", "/api/v1/forms/serials", handle_serials, ROLES_ALL, 0, NULL, NULL },
 	{ "POST", "/api/v1/forms/serials/{serial}/void", handle_void, PRINT_ROLES, HTTP_WRITE,
 		"api/form-serial-void", "forms.void" },
+	{ "GET", "/api/v1/forms/number-ranges", handle_ranges, ROLES_ALL, 0, NULL, NULL },
+	{ "POST", "/api/v1/forms/number-ranges", handle_range_new, PRINT_ROLES, HTTP_WRITE,
+		"api/number-range", "forms.number_range" },
 };
 
 int forms_add_routes(struct forms *f, http_server *srv)

@@ -146,3 +146,39 @@ def test_the_department_data_for_offline_printing(lifelined_factory, pg, server_
     assert srv.api("GET", "/api/v1/forms/data", token=admin).status == 400
     r = srv.api("GET", "/api/v1/forms/data?dept=pharmacy", token=admin)
     assert r.status == 200 and r.json["patients"] == []
+
+
+def test_temporary_number_ranges_never_overlap_and_print(lifelined_factory, pg, server_template,
+                                                         tmp_path):
+    db = pg.createdb("t_" + uuid.uuid4().hex[:12], template=server_template)
+    srv = lifelined_factory(db=db)
+    add_snapshot(pg, db)
+    admin = srv.login("admin", DEMO_PASSWORD)
+    r = srv.api("POST", "/api/v1/outages", {"level": "1", "reason": "HIS down"}, token=admin)
+    assert r.status == 201
+
+    def reserve(i):
+        return srv.api("POST", "/api/v1/forms/number-ranges",
+                       {"kind": "outpatient", "desk": f"门诊挂号{i}号窗", "size": 50,
+                        "department": "outpatient-registration"}, token=admin)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(reserve, range(1, 5)))
+    assert all(r.status == 201 for r in got), got
+    ranges = sorted((r.json["range"]["first"], r.json["range"]["last"]) for r in got)
+    assert ranges == [(1, 50), (51, 100), (101, 150), (151, 200)]
+    assert {r.json["range"]["prefix"] for r in got} == {"LSMZ"}
+    r = srv.api("POST", "/api/v1/forms/number-ranges", {"kind": "inpatient", "desk": "住院处"},
+                token=admin)
+    assert r.status == 400 and r.json["error"]["field"] == "/department"
+    nurse = srv.login("nurse", DEMO_PASSWORD)
+    r = srv.api("POST", "/api/v1/forms/number-ranges",
+                {"kind": "inpatient", "desk": "x", "department": "admission"}, token=nurse)
+    assert r.status == 403
+    listed = srv.api("GET", "/api/v1/forms/number-ranges?dept=outpatient-registration",
+                     token=admin).json["ranges"]
+    assert len(listed) == 4 and all(x["outage_id"] for x in listed)
+
+    r = print_job(srv, admin, [{"form": "registration-log"}], department="outpatient-registration")
+    assert r.status == 200, r
+    text = pdf_text(tmp_path, r.body)
+    assert "LSMZ000001" in text and "LSMZ000200" in text
