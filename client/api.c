@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -129,13 +130,14 @@ static bool add_header(struct curl_slist **list, const char *name, const char *v
 	return true;
 }
 
-static struct curl_slist *make_headers(const struct api_client *api, const char *content_type)
+static struct curl_slist *make_headers(const struct api_client *api, const char *content_type,
+	const char *accept)
 {
 	struct curl_slist *h = NULL;
 
 	const char *lang = api->accept_language ? api->accept_language : "zh-CN";
 
-	if (!add_header(&h, "Accept", "application/json") ||
+	if (!add_header(&h, "Accept", accept) ||
 		!add_header(&h, "Content-Type", content_type) ||
 		!add_header(&h, "Accept-Language", lang) ||
 		/* curl waits for "100 Continue" on larger bodies; our server answers at once. */
@@ -170,12 +172,43 @@ int api_request(struct api_client *api, const char *method, const char *path, js
 	return rc;
 }
 
-int api_request_raw(struct api_client *api, const char *method, const char *path,
-	const char *content_type, const char *payload, size_t payload_len, long *status, json_t **out)
+/* The answer's header lines, kept for api_download_header(). */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct curl_slist **list = userdata, *l;
+	size_t n = size * nmemb;
+	char line[1024];
+
+	if (!list)
+		return n;
+	/* A line too long for us is no header we look for; skip it, keep going. */
+	if (n >= sizeof(line))
+		return n;
+	memcpy(line, ptr, n);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	line[n] = '\0';
+	if (n == 0)
+		return size * nmemb;
+	l = curl_slist_append(*list, line);
+	if (!l)
+		return 0; /* out of memory: makes curl stop */
+	*list = l;
+	return size * nmemb;
+}
+
+/*
+ * One request; the body is left in *resp (the caller frees resp->data) and,
+ * when header_lines is not NULL, the answer's header lines in it. Returns
+ * API_OK when an HTTP answer came (any status, in *status), else
+ * API_EUNREACHABLE, API_EBADRESPONSE (too big) or API_ENOMEM.
+ */
+static int perform(struct api_client *api, const char *method, const char *path,
+	const char *content_type, const char *accept, const char *payload, size_t payload_len,
+	struct body_buf *resp, struct curl_slist **header_lines, long *status)
 {
 	CURL *c = api->curl;
 	struct curl_slist *headers = NULL;
-	struct body_buf resp = {0};
 	char *url = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	long connect_ms = api->timeout_ms < API_CONNECT_TIMEOUT_MS ? api->timeout_ms :
@@ -185,7 +218,6 @@ int api_request_raw(struct api_client *api, const char *method, const char *path
 	int rc = API_ENOMEM;
 
 	*status = 0;
-	*out = NULL;
 	api->net_error = API_NET_NONE;
 	api->net_detail[0] = '\0';
 
@@ -194,7 +226,7 @@ int api_request_raw(struct api_client *api, const char *method, const char *path
 	if (!url)
 		goto done;
 	snprintf(url, url_len, "%s%s", api->server, path);
-	headers = make_headers(api, content_type);
+	headers = make_headers(api, content_type, accept);
 	if (!headers)
 		goto done;
 
@@ -210,7 +242,11 @@ int api_request_raw(struct api_client *api, const char *method, const char *path
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	if (header_lines) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, header_lines);
+	}
 	if (strcmp(method, "GET") == 0) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else {
@@ -223,11 +259,11 @@ int api_request_raw(struct api_client *api, const char *method, const char *path
 	}
 
 	code = curl_easy_perform(c);
-	if (code == CURLE_WRITE_ERROR && resp.nomem) {
+	if (code == CURLE_WRITE_ERROR && resp->nomem) {
 		rc = API_ENOMEM;
 		goto done;
 	}
-	if (code == CURLE_WRITE_ERROR && resp.too_big) {
+	if (code == CURLE_WRITE_ERROR && resp->too_big) {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 		rc = API_EBADRESPONSE;
 		goto done;
@@ -240,27 +276,108 @@ int api_request_raw(struct api_client *api, const char *method, const char *path
 		goto done;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-
-	if (resp.len > 0) {
-		json_error_t jerr;
-
-		*out = json_loadb(resp.data, resp.len, JSON_DECODE_ANY, &jerr);
-	}
-	if (*status >= 200 && *status < 300)
-		rc = (resp.len > 0 && !*out) ? API_EBADRESPONSE : API_OK;
-	else
-		rc = API_EHTTP;
+	rc = API_OK;
 
 done:
 	/* The handle keeps pointers to these; drop them before freeing. */
 	if (c) {
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, NULL);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, NULL);
 	}
 	curl_slist_free_all(headers);
 	free(url);
+	return rc;
+}
+
+int api_request_raw(struct api_client *api, const char *method, const char *path,
+	const char *content_type, const char *payload, size_t payload_len, long *status, json_t **out)
+{
+	struct body_buf resp = {0};
+	int rc;
+
+	*out = NULL;
+	rc = perform(api, method, path, content_type, "application/json", payload, payload_len,
+		&resp, NULL, status);
+	if (rc == API_OK) {
+		if (resp.len > 0) {
+			json_error_t jerr;
+
+			*out = json_loadb(resp.data, resp.len, JSON_DECODE_ANY, &jerr);
+		}
+		if (*status >= 200 && *status < 300)
+			rc = (resp.len > 0 && !*out) ? API_EBADRESPONSE : API_OK;
+		else
+			rc = API_EHTTP;
+	}
 	free(resp.data);
 	return rc;
+}
+
+int api_download(struct api_client *api, const char *method, const char *path, json_t *body,
+	const char *accept, long *status, struct api_download *out, json_t **error)
+{
+	struct body_buf resp = {0};
+	struct curl_slist *lines = NULL;
+	char *payload = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*error = NULL;
+	*status = 0;
+	if (body && !(payload = json_dumps(body, JSON_COMPACT)))
+		return API_ENOMEM;
+	rc = perform(api, method, path, "application/json", accept, payload,
+		payload ? strlen(payload) : 0, &resp, &lines, status);
+	free(payload);
+	if (rc == API_OK && (*status < 200 || *status >= 300)) {
+		json_error_t jerr;
+
+		if (resp.len > 0)
+			*error = json_loadb(resp.data, resp.len, JSON_DECODE_ANY, &jerr);
+		rc = API_EHTTP;
+	}
+	if (rc == API_OK) {
+		/* The body becomes the caller's; an empty one is still a valid pointer. */
+		out->data = resp.data ? (unsigned char *)resp.data : calloc(1, 1);
+		out->len = resp.len;
+		out->headers = lines;
+		if (!out->data) {
+			api_download_free(out);
+			return API_ENOMEM;
+		}
+		return API_OK;
+	}
+	free(resp.data);
+	curl_slist_free_all(lines);
+	return rc;
+}
+
+const char *api_download_header(const struct api_download *d, const char *name)
+{
+	const char *found = NULL;
+	size_t n = strlen(name);
+
+	/* The last one: a "100 Continue" or a proxy's answer may come before the real one. */
+	for (const struct curl_slist *l = d->headers; l; l = l->next) {
+		const char *v;
+
+		if (strncasecmp(l->data, name, n) != 0 || l->data[n] != ':')
+			continue;
+		v = l->data + n + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		found = v;
+	}
+	return found;
+}
+
+void api_download_free(struct api_download *d)
+{
+	free(d->data);
+	curl_slist_free_all(d->headers);
+	memset(d, 0, sizeof(*d));
 }
 
 bool api_parse_timeout(const char *text, long *ms)

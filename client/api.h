@@ -20,6 +20,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -94,6 +95,30 @@ int api_request(struct api_client *api, const char *method, const char *path, js
 int api_request_raw(struct api_client *api, const char *method, const char *path,
 	const char *content_type, const char *payload, size_t payload_len, long *status,
 	json_t **out) LL_MUST_CHECK;
+
+/* An answer that is not JSON (a PDF), with its header lines. */
+struct api_download {
+	unsigned char *data;   /* the body; never NULL after API_OK */
+	size_t len;
+	void *headers;         /* private: the header lines (a curl_slist) */
+};
+
+/*
+ * METHOD server+path with a JSON body (borrowed; NULL for none), asking for
+ * `accept`. On API_OK (a 2xx answer) *out holds the body and the headers:
+ * free with api_download_free(). On API_EHTTP *error gets the error envelope
+ * when the body is JSON (else NULL; the caller json_decref()s it) and *out
+ * is empty. Other results as api_request(). *status as api_request().
+ */
+int api_download(struct api_client *api, const char *method, const char *path, json_t *body,
+	const char *accept, long *status, struct api_download *out, json_t **error) LL_MUST_CHECK;
+/*
+ * The value of header `name` (case-insensitive) of the answer, the last
+ * line's leading blanks dropped; NULL when absent. Valid until
+ * api_download_free().
+ */
+const char *api_download_header(const struct api_download *d, const char *name);
+void api_download_free(struct api_download *d);  /* accepts an empty one */
 
 /*
  * Parse a timeout in seconds ("60", "2.5") into milliseconds. False unless it

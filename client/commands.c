@@ -2,6 +2,7 @@
 
 #include "cmd_auth.h"
 #include "cmd_departments.h"
+#include "cmd_forms.h"
 #include "cmd_notices.h"
 #include "cmd_outage.h"
 
@@ -216,6 +217,40 @@ const struct cli_command commands_table[] = {
 		.run = cmd_departments_verify,
 		.check = check_departments_code,
 		.min_args = 1, .max_args = 1,
+		.needs_auth = true,
+	},
+	{
+		.name = "forms list",
+		.synopsis = "",
+		.summary = I18N_FORMS_LIST_SUMMARY,
+		.help = I18N_FORMS_LIST_HELP,
+		.run = cmd_forms_list,
+		.min_args = 0, .max_args = 0,
+		.needs_auth = true,
+	},
+	{
+		/* No needs_auth: --offline prints with no server, so with no token either. */
+		.name = "forms print",
+		.synopsis = "FORM... [--dept CODE] [--patient ID]... [--copies N] [-o FILE.pdf] "
+			"[--offline [--max-age AGE]]",
+		.summary = I18N_FORMS_PRINT_SUMMARY,
+		.help = I18N_FORMS_PRINT_HELP,
+		.run = cmd_forms_print,
+		.check = check_forms_print,
+		.options = CLI_OPTIONS({"dept", 0, CLI_VALUE, false}, {"patient", 0, CLI_LIST, false},
+			{"copies", 0, CLI_VALUE, false}, {"output", 'o', CLI_VALUE, false},
+			{"offline", 0, CLI_FLAG, false}, {"max-age", 0, CLI_VALUE, false}),
+		.min_args = 1, .max_args = -1,
+	},
+	{
+		.name = "forms sync",
+		.synopsis = "[--dept CODE]",
+		.summary = I18N_FORMS_SYNC_SUMMARY,
+		.help = I18N_FORMS_SYNC_HELP,
+		.run = cmd_forms_sync,
+		.check = check_forms_sync,
+		.options = CLI_OPTIONS({"dept", 0, CLI_VALUE, false}),
+		.min_args = 0, .max_args = 0,
 		.needs_auth = true,
 	},
 };

@@ -189,24 +189,13 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-int config_login_save(const char *path, const char *server, const char *token,
-	const char *username, const char *expires_at)
+int config_write_private(const char *path, const void *data, size_t len)
 {
-	char *dir_copy = NULL, *tmp = NULL, *text = NULL;
+	char *dir_copy = strdup(path), *tmp = join(path, ".XXXXXX");
 	const char *dir;
-	json_t *doc = NULL;
 	int fd = -1, dfd, rc, saved_errno = 0;
 
-	dir_copy = strdup(path);
-	tmp = join(path, ".XXXXXX");
-	doc = json_pack("{s:i, s:s, s:s*, s:s*, s:s*}", "version", TOKEN_FILE_VERSION,
-		"server", server, "token", token, "username", username, "expires_at", expires_at);
-	if (!dir_copy || !tmp || !doc) {
-		rc = LL_ENOMEM;
-		goto done;
-	}
-	text = json_dumps(doc, JSON_INDENT(2));
-	if (!text) {
+	if (!dir_copy || !tmp) {
 		rc = LL_ENOMEM;
 		goto done;
 	}
@@ -221,8 +210,7 @@ int config_login_save(const char *path, const char *server, const char *token,
 		rc = LL_EIO;
 		goto fail_errno;
 	}
-	if (fchmod(fd, 0600) != 0 || (rc = write_all(fd, text, strlen(text))) != 0 ||
-		(rc = write_all(fd, "\n", 1)) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || (rc = write_all(fd, (const char *)data, len)) != 0 || fsync(fd) != 0) {
 		rc = LL_EIO;
 		goto fail_unlink;
 	}
@@ -254,15 +242,41 @@ fail_unlink:
 fail_errno:
 	saved_errno = errno;
 done:
-	if (text) {
-		explicit_bzero(text, strlen(text));
-		free(text);
-	}
-	json_decref(doc);
 	free(tmp);
 	free(dir_copy);
 	if (rc == LL_EIO)
 		errno = saved_errno;
+	return rc;
+}
+
+int config_login_save(const char *path, const char *server, const char *token,
+	const char *username, const char *expires_at)
+{
+	json_t *doc = json_pack("{s:i, s:s, s:s*, s:s*, s:s*}", "version", TOKEN_FILE_VERSION,
+		"server", server, "token", token, "username", username, "expires_at", expires_at);
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	size_t len = text ? strlen(text) : 0;
+	int rc, saved_errno;
+	char *line;
+
+	json_decref(doc);
+	if (!text)
+		return LL_ENOMEM;
+	/* The newline goes in the same write; both copies are wiped (no realloc, which may not). */
+	line = malloc(len + 2);
+	if (line)
+		memcpy(line, text, len);
+	explicit_bzero(text, len);
+	free(text);
+	if (!line)
+		return LL_ENOMEM;
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	rc = config_write_private(path, line, len + 1);
+	saved_errno = errno;
+	explicit_bzero(line, len + 1);
+	free(line);
+	errno = saved_errno;
 	return rc;
 }
 

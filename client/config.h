@@ -19,6 +19,8 @@
  */
 #pragma once
 
+#include <stddef.h>
+
 #include "errors.h"
 
 struct config_login {
@@ -48,6 +50,14 @@ int config_login_load(const char *path, struct config_login **out) LL_MUST_CHECK
  */
 int config_login_save(const char *path, const char *server, const char *token,
 	const char *username, const char *expires_at) LL_MUST_CHECK;
+
+/*
+ * Replace the file at path with len bytes of data atomically (temporary
+ * file beside it, fsync, rename), the file 0600, missing directories made
+ * 0700. For anything private the client keeps: the token file, the offline
+ * census cache, a printed PDF. On LL_EIO errno says why.
+ */
+int config_write_private(const char *path, const void *data, size_t len) LL_MUST_CHECK;
 
 /* Delete the token file; 0 also when there was none. */
 int config_login_remove(const char *path) LL_MUST_CHECK;

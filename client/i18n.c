@@ -742,6 +742,8 @@ const char *i18n_get_in(enum i18n_lang lang, enum i18n_msg id)
 {
 	if ((unsigned)lang >= I18N_NLANGS || (unsigned)id >= I18N_MSG_COUNT)
 		return NULL;
+	if (id >= I18N_PART_FORMS)
+		return i18n_forms_part[id - I18N_PART_FORMS][lang];
 	if (id >= I18N_PART_NOTICES)
 		return i18n_notices_part[id - I18N_PART_NOTICES][lang];
 	return catalogue[id][lang];

@@ -12,7 +12,7 @@
 
 #define N(id) I18N_IN_PART(I18N_PART_NOTICES, id)
 
-const char *const i18n_notices_part[I18N_MSG_COUNT - I18N_PART_NOTICES][I18N_NLANGS] = {
+const char *const i18n_notices_part[I18N_PART_FORMS - I18N_PART_NOTICES][I18N_NLANGS] = {
 	/* ---- the commands ---- */
 	N(I18N_NOTICES_SUMMARY) = {
 		"列出收到的通知，看哪些还等待确认",

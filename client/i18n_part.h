@@ -15,5 +15,7 @@
 /* A designated initializer for message `id` of the part starting at `part`. */
 #define I18N_IN_PART(part, id) [(id) - (part)]
 
-/* The notices part: I18N_PART_NOTICES up to I18N_MSG_COUNT (i18n_notices.c). */
-extern const char *const i18n_notices_part[I18N_MSG_COUNT - I18N_PART_NOTICES][I18N_NLANGS];
+/* The notices part: I18N_PART_NOTICES up to I18N_PART_FORMS (i18n_notices.c). */
+extern const char *const i18n_notices_part[I18N_PART_FORMS - I18N_PART_NOTICES][I18N_NLANGS];
+/* The paper forms part: I18N_PART_FORMS up to I18N_MSG_COUNT (i18n_forms.c). */
+extern const char *const i18n_forms_part[I18N_MSG_COUNT - I18N_PART_FORMS][I18N_NLANGS];
