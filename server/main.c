@@ -22,6 +22,7 @@
 #include "api_system.h"
 #include "audit.h"
 #include "auth.h"
+#include "census.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -60,6 +61,7 @@ struct lifelined {
 	struct outbox *outbox;
 	struct notices *notices;
 	struct forms *forms;
+	struct census *census;   /* shares curl; idle without census.url */
 	monitor *monitor;   /* NULL when the config watches no targets */
 	struct api_system sys;
 	struct event *sig_term, *sig_int, *sig_hup, *janitor;
@@ -309,6 +311,10 @@ static void on_lease(bool leader, void *arg)
 		log_error("cannot start the notice plan: nobody is told");
 	else if (!leader)
 		notices_stop(d->notices);
+	if (d->census && leader && census_start(d->census) != 0)
+		log_error("cannot start the census: no snapshots are taken");
+	else if (!leader)
+		census_stop(d->census);
 	if (!d->monitor)
 		return;
 	if (leader && monitor_start(d->monitor) != 0)
@@ -333,6 +339,7 @@ static void lifelined_stop(struct lifelined *d)
 	lease_stop(d->lease);
 	incident_stop(d->incident);
 	notices_stop(d->notices);
+	census_stop(d->census);
 	outbox_stop(d->outbox);
 	events_stop(d->events);
 	db_pool_free(d->db);
@@ -340,6 +347,7 @@ static void lifelined_stop(struct lifelined *d)
 	http_server_free(d->http);
 	notices_free(d->notices);
 	forms_free(d->forms);
+	census_free(d->census);
 	outbox_free(d->outbox);
 	curlev_free(d->curl);
 	departments_free(d->departments);
@@ -462,13 +470,18 @@ static int lifelined_run(struct lifelined *d)
 		log_error("cannot load the paper forms: %s", err);
 		return 1;
 	}
+	if (census_new(&env, d->curl, d->cfg->doc, &d->census, err, sizeof(err)) != 0) {
+		log_error("bad configuration: %s", err);
+		return 1;
+	}
 	if (api_system_add_routes(&d->sys, d->http) != 0 || auth_add_routes(d->auth, d->http) != 0 ||
 		events_add_routes(d->events, d->http) != 0 ||
 		incident_add_routes(d->incident, d->http) != 0 ||
 		departments_add_routes(d->departments, d->http) != 0 ||
 		outbox_add_routes(d->outbox, d->http) != 0 ||
 		notices_add_routes(d->notices, d->http) != 0 ||
-		forms_add_routes(d->forms, d->http) != 0)
+		forms_add_routes(d->forms, d->http) != 0 ||
+		census_add_routes(d->census, d->http) != 0)
 		return 1;
 	if (json_object_get(d->cfg->doc, "monitor")) {
 		if (monitor_new(d->base, json_object_get(d->cfg->doc, "monitor"), &d->monitor, err,
