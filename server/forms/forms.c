@@ -343,20 +343,23 @@ static void local_time(char *buf, size_t len, int64_t ms, int offset_s)
  */
 static json_t *department_doc(const PGresult *res, const char *dept)
 {
-	json_t *data = json_loads(PQgetvalue(res, 0, 3), 0, NULL), *wards, *doc;
+	json_t *data = json_loads(PQgetvalue(res, 0, 3), 0, NULL), *wards, *doc, *patients, *prices;
 	char taken[40], now[40];
 	int offset = atoi(PQgetvalue(res, 0, 5));
 
 	local_time(taken, sizeof(taken), strtoll(PQgetvalue(res, 0, 4), NULL, 10), offset);
 	local_time(now, sizeof(now), clock_now_ms(), offset);
 	wards = json_object_get(data, "wards");
-	doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O}",
+	patients = json_object_get(wards, dept);
+	prices = json_object_get(data, "price_list");
+	patients = patients ? json_incref(patients) : json_array();
+	prices = prices ? json_incref(prices) : json_array();
+	doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o, s:o}",
 		"hospital", json_string_value(json_object_get(data, "hospital")) ?: "",
 		"department", "code", dept, "name", PQgetvalue(res, 0, 0), "name_en",
 		PQgetvalue(res, 0, 1),
 		"snapshot_time", taken, "render_time", now,
-		"patients", json_object_get(wards, dept) ?: json_array(),
-		"price_list", json_object_get(data, "price_list") ?: json_array());
+		"patients", patients, "price_list", prices);
 	if (doc && PQgetvalue(res, 0, 6)[0])
 		json_object_set_new(doc, "outage_id", json_string(PQgetvalue(res, 0, 6)));
 	if (doc)

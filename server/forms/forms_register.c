@@ -48,7 +48,11 @@ static void handle_list(http_ctx *ctx)
 	http_reply_json(ctx, 200, json_pack("{s:o}", "forms", arr));
 }
 
-/* A department the user may act on: their own, any for hospital-wide roles; NULL answered. */
+/*
+ * A department the user may act on: their own, any for hospital-wide roles
+ * (NULL: every department). "" when refused: the answer is sent and ctx is
+ * freed, so the caller must not touch it again.
+ */
 static const char *scope(http_ctx *ctx, const char *dept)
 {
 	const struct http_user *u = http_ctx_user(ctx);
@@ -81,12 +85,15 @@ static void on_serials(int err, PGresult *res, void *arg)
 static void handle_serials(http_ctx *ctx)
 {
 	const char *dept = scope(ctx, http_ctx_query(ctx, "dept"));
-	const char *status = http_ctx_query(ctx, "status");
-	const char *params[4] = { dept, http_ctx_query(ctx, "outage"), status,
-		http_ctx_query(ctx, "job") };
+	const char *status, *params[4];
 
 	if (dept && !*dept)
-		return;
+		return;   /* answered: ctx is gone */
+	status = http_ctx_query(ctx, "status");
+	params[0] = dept;
+	params[1] = http_ctx_query(ctx, "outage");
+	params[2] = status;
+	params[3] = http_ctx_query(ctx, "job");
 	if (status && strcmp(status, "issued") != 0 && strcmp(status, "voided") != 0) {
 		http_reply_error(ctx, 400, "invalid", "status", "status '%s' is not one of issued, voided",
 			status);
