@@ -487,6 +487,17 @@ void cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_nomem(void)
+{
+	cli_err("%s", i18n_get(I18N_ERR_NOMEM));
+	return CLI_EXIT_REFUSED;
+}
+
+const char *cli_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
 void cli_report_usage(const struct cli_command *cmd, const struct cli_error *err)
 {
 	cli_err(i18n_get(err->msg), err->arg ? err->arg : "");

@@ -203,6 +203,10 @@ void cli_table_free(struct cli_table *t);                   /* accepts NULL */
 
 /* "lifeline: MESSAGE" and a newline on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reports running out of memory; returns CLI_EXIT_REFUSED for the command to return. */
+int cli_nomem(void);
+/* The string member key of a JSON object, or NULL. */
+const char *cli_str(const json_t *o, const char *key);
 /* The report of a parse error, with the usage line, on stderr. */
 void cli_report_usage(const struct cli_command *cmd, const struct cli_error *err);
 /* Fill *err for a check function and return LL_EINVAL. */

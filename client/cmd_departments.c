@@ -68,17 +68,6 @@ int check_departments_import(const struct cli_args *args, struct cli_error *err)
 
 /* ---------- helpers ---------- */
 
-static int nomem(void)
-{
-	cli_err("%s", i18n_get(I18N_ERR_NOMEM));
-	return CLI_EXIT_REFUSED;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 static long long num(const json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
@@ -97,7 +86,7 @@ static int get(struct cli_ctx *ctx, const char *path, json_t **answer)
 /* The department's name in the language of the interface. */
 static const char *dept_name(const json_t *d)
 {
-	const char *en = str(d, "name_en"), *zh = str(d, "name_zh");
+	const char *en = cli_str(d, "name_en"), *zh = cli_str(d, "name_zh");
 
 	return strcmp(i18n_accept_language(), "en") == 0 && en ? en : zh ? zh : "";
 }
@@ -105,10 +94,10 @@ static const char *dept_name(const json_t *d)
 static const char *head_text(const json_t *d, char *buf, size_t len)
 {
 	const json_t *head = json_object_get(d, "head");
-	const char *name = str(d, "head_name");
+	const char *name = cli_str(d, "head_name");
 
 	if (json_is_object(head))
-		snprintf(buf, len, "%s%s%s%s", str(head, "username"), name ? " (" : "", name ? name : "",
+		snprintf(buf, len, "%s%s%s%s", cli_str(head, "username"), name ? " (" : "", name ? name : "",
 			name ? ")" : "");
 	else
 		snprintf(buf, len, "%s", name ? name : "-");
@@ -157,11 +146,11 @@ int cmd_departments_list(struct cli_ctx *ctx, const struct cli_args *args)
 	cli_table_add(t, i18n_get(I18N_DEPT_HEAD_VERIFIED));
 	json_array_foreach(depts, i, d) {
 		char head[256], when[TIME_SIZE];
-		const char *verified = str(d, "contacts_verified_at");
+		const char *verified = cli_str(d, "contacts_verified_at");
 
-		cli_table_add(t, str(d, "code"));
+		cli_table_add(t, cli_str(d, "code"));
 		cli_table_add(t, dept_name(d));
-		cli_table_add(t, str(d, "tier"));
+		cli_table_add(t, cli_str(d, "tier"));
 		cli_table_add(t, head_text(d, head, sizeof(head)));
 		cli_table_addf(t, "%lld", num(d, "members_count"));
 		cli_table_addf(t, "%lld", num(d, "contacts_count"));
@@ -169,7 +158,7 @@ int cmd_departments_list(struct cli_ctx *ctx, const struct cli_args *args)
 			i18n_get(I18N_DEPT_NEVER));
 	}
 	if (cli_table_print(stdout, t, "") != 0)
-		rc = nomem();
+		rc = cli_nomem();
 	cli_table_free(t);
 done:
 	json_decref(answer);
@@ -195,10 +184,10 @@ static int print_contacts(const json_t *contacts)
 	cli_table_add(t, i18n_get(I18N_DEPT_HEAD_ROLE));
 	json_array_foreach(contacts, i, c) {
 		cli_table_addf(t, "%lld", num(c, "id"));
-		cli_table_add(t, str(c, "kind"));
-		cli_table_add(t, str(c, "address"));
-		cli_table_add(t, str(c, "name"));
-		cli_table_add(t, str(c, "role"));
+		cli_table_add(t, cli_str(c, "kind"));
+		cli_table_add(t, cli_str(c, "address"));
+		cli_table_add(t, cli_str(c, "name"));
+		cli_table_add(t, cli_str(c, "role"));
 	}
 	rc = cli_table_print(stdout, t, "  ");
 	cli_table_free(t);
@@ -221,9 +210,9 @@ static int print_members(const json_t *members)
 	cli_table_add(t, i18n_get(I18N_DEPT_HEAD_NAME));
 	cli_table_add(t, i18n_get(I18N_DEPT_HEAD_ROLE));
 	json_array_foreach(members, i, m) {
-		cli_table_add(t, str(m, "username"));
-		cli_table_add(t, str(m, "display_name"));
-		cli_table_add(t, i18n_role(str(m, "role")));
+		cli_table_add(t, cli_str(m, "username"));
+		cli_table_add(t, cli_str(m, "display_name"));
+		cli_table_add(t, i18n_role(cli_str(m, "role")));
 	}
 	rc = cli_table_print(stdout, t, "  ");
 	cli_table_free(t);
@@ -248,22 +237,22 @@ int cmd_departments_show(struct cli_ctx *ctx, const struct cli_args *args)
 		rc = CLI_EXIT_REFUSED;
 		goto done;
 	}
-	printf("%s  %s / %s\n", str(d, "code"), str(d, "name_zh"), str(d, "name_en"));
+	printf("%s  %s / %s\n", cli_str(d, "code"), cli_str(d, "name_zh"), cli_str(d, "name_en"));
 	if (json_is_integer(json_object_get(d, "threshold_s")))
-		printf(i18n_get(I18N_DEPT_TIER), str(d, "tier"),
+		printf(i18n_get(I18N_DEPT_TIER), cli_str(d, "tier"),
 			span_text(num(d, "threshold_s"), span, sizeof(span)));
 	else
 		fputs(i18n_get(I18N_DEPT_TIER_COMMAND), stdout);
 	printf(i18n_get(I18N_DEPT_HEAD_LINE), head_text(d, head, sizeof(head)));
-	verified = str(d, "contacts_verified_at");
+	verified = cli_str(d, "contacts_verified_at");
 	printf(i18n_get(I18N_DEPT_VERIFIED_LINE), verified ?
 		cli_time_text(verified, when, sizeof(when)) : i18n_get(I18N_DEPT_NEVER));
 	fputs(i18n_get(I18N_DEPT_MEMBERS), stdout);
 	if (print_members(json_object_get(d, "members")) != 0)
-		rc = nomem();
+		rc = cli_nomem();
 	fputs(i18n_get(I18N_DEPT_CONTACTS), stdout);
 	if (print_contacts(json_object_get(d, "contacts")) != 0)
-		rc = nomem();
+		rc = cli_nomem();
 done:
 	json_decref(answer);
 	return rc;
@@ -286,7 +275,7 @@ int cmd_departments_contact_add(struct cli_ctx *ctx, const struct cli_args *args
 	if (body && cli_value(args, "role"))
 		json_object_set_new(body, "role", json_string(cli_value(args, "role")));
 	if (!body)
-		return nomem();
+		return cli_nomem();
 	rc = cli_call(ctx, "POST", path, body, NULL, &answer);
 	json_decref(body);
 	if (rc == CLI_EXIT_OK && ctx->json) {
@@ -294,7 +283,7 @@ int cmd_departments_contact_add(struct cli_ctx *ctx, const struct cli_args *args
 	} else if (rc == CLI_EXIT_OK) {
 		contact = json_object_get(answer, "contact");
 		snprintf(id, sizeof(id), "%lld", num(contact, "id"));
-		printf(i18n_get(I18N_DEPT_CONTACT_OK), cli_arg(args, 0), id, str(contact, "address"));
+		printf(i18n_get(I18N_DEPT_CONTACT_OK), cli_arg(args, 0), id, cli_str(contact, "address"));
 	}
 	json_decref(answer);
 	return rc;
@@ -308,7 +297,7 @@ int cmd_departments_verify(struct cli_ctx *ctx, const struct cli_args *args)
 	int rc;
 
 	if (!body)
-		return nomem();
+		return cli_nomem();
 	snprintf(path, sizeof(path), "/api/v1/departments/%s/verify", cli_arg(args, 0));
 	rc = cli_call(ctx, "POST", path, body, NULL, &answer);
 	json_decref(body);
@@ -317,7 +306,7 @@ int cmd_departments_verify(struct cli_ctx *ctx, const struct cli_args *args)
 	} else if (rc == CLI_EXIT_OK) {
 		d = json_object_get(answer, "department");
 		printf(i18n_get(I18N_DEPT_VERIFY_OK), cli_arg(args, 0),
-			cli_time_text(str(d, "contacts_verified_at"), when, sizeof(when)));
+			cli_time_text(cli_str(d, "contacts_verified_at"), when, sizeof(when)));
 	}
 	json_decref(answer);
 	return rc;
@@ -360,8 +349,8 @@ static void print_row_errors(const json_t *answer)
 	if (json_array_size(errors) < 2)
 		return;
 	json_array_foreach(errors, i, e)
-		fprintf(stderr, i18n_get(I18N_DEPT_ROW_ERROR), num(e, "row"), str(e, "field"),
-			str(e, "message"));
+		fprintf(stderr, i18n_get(I18N_DEPT_ROW_ERROR), num(e, "row"), cli_str(e, "field"),
+			cli_str(e, "message"));
 }
 
 int cmd_departments_import(struct cli_ctx *ctx, const struct cli_args *args)

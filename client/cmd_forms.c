@@ -78,17 +78,6 @@ int check_forms_sync(const struct cli_args *args, struct cli_error *err)
 
 /* ---------- helpers ---------- */
 
-static int nomem(void)
-{
-	cli_err("%s", i18n_get(I18N_ERR_NOMEM));
-	return CLI_EXIT_REFUSED;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 static const char *age_text(long seconds, char *buf, size_t size)
 {
 	long minutes = (seconds + 30) / 60;
@@ -141,7 +130,7 @@ static int fetch_and_keep(struct cli_ctx *ctx, const char *dept, json_t **doc, c
 	snprintf(url, sizeof(url), "/api/v1/forms/data%s%s", dept ? "?dept=" : "", dept ? dept : "");
 	rc = api_request(ctx->api, "GET", url, NULL, &status, &answer);
 	if (rc != API_OK) {
-		const char *msg = str(json_object_get(answer, "error"), "message");
+		const char *msg = cli_str(json_object_get(answer, "error"), "message");
 
 		if (rc == API_EUNREACHABLE)
 			snprintf(why, size, "%s", ctx->api->net_detail);
@@ -172,7 +161,7 @@ static char *cached_dept(const char *dept)
 	if (dept) {
 		one = strdup(dept);
 		if (!one)
-			nomem();
+			cli_nomem();
 		return one;
 	}
 	rc = forms_cache_list(&list, &n);
@@ -213,7 +202,7 @@ static json_t *load_cache(const char *dept)
 	int rc = forms_cache_path(dept, &path);
 
 	if (rc == LL_ENOMEM) {
-		nomem();
+		cli_nomem();
 		return NULL;
 	}
 	if (rc != 0) {
@@ -256,7 +245,7 @@ static void hint_offline(const char *dept)
 	if (use && forms_cache_path(use, &path) == 0 && forms_cache_load(path, &doc) == 0 &&
 		forms_snapshot_time(doc, &taken))
 		cli_err(i18n_get(I18N_FORMS_HINT_OFFLINE), use,
-			cli_time_text(str(doc, "snapshot_time"), when, sizeof(when)),
+			cli_time_text(cli_str(doc, "snapshot_time"), when, sizeof(when)),
 			age_text(forms_age(taken, time(NULL)), age, sizeof(age)));
 	json_decref(doc);
 	free(path);
@@ -298,22 +287,22 @@ int cmd_forms_list(struct cli_ctx *ctx, const struct cli_args *args)
 	cli_table_add(t, i18n_get(I18N_FORMS_HEAD_PER));
 	cli_table_add(t, i18n_get(I18N_FORMS_HEAD_COPIES));
 	json_array_foreach(forms, i, f) {
-		const char *zh = str(f, "name_zh"), *en = str(f, "name_en");
+		const char *zh = cli_str(f, "name_zh"), *en = cli_str(f, "name_en");
 		const char *name = i18n_current() == I18N_EN && en && *en ? en : zh;
 
-		cli_table_add(t, str(f, "code"));
+		cli_table_add(t, cli_str(f, "code"));
 		cli_table_add(t, name ? name : en);
 		if (json_is_true(json_object_get(f, "landscape")))
-			cli_table_addf(t, "%s %s", str(f, "paper") ? str(f, "paper") : "?",
+			cli_table_addf(t, "%s %s", cli_str(f, "paper") ? cli_str(f, "paper") : "?",
 				i18n_get(I18N_FORMS_LANDSCAPE));
 		else
-			cli_table_add(t, str(f, "paper") ? str(f, "paper") : "?");
+			cli_table_add(t, cli_str(f, "paper") ? cli_str(f, "paper") : "?");
 		cli_table_add(t, i18n_get(json_is_true(json_object_get(f, "per_patient")) ?
 			I18N_FORMS_PER_PATIENT : I18N_FORMS_PER_DEPT));
 		cli_table_addf(t, "%lld", (long long)json_integer_value(json_object_get(f, "copies")));
 	}
 	if (cli_table_print(stdout, t, "") != 0)
-		rc = nomem();
+		rc = cli_nomem();
 	cli_table_free(t);
 done:
 	json_decref(answer);
@@ -395,7 +384,7 @@ static int print_online(struct cli_ctx *ctx, const struct cli_args *args)
 	}
 	body = job_body(args);
 	if (!body)
-		return nomem();
+		return cli_nomem();
 	rc = api_download(ctx->api, "POST", "/api/v1/forms/print", body, "application/pdf",
 		&status, &dl, &error);
 	json_decref(body);
@@ -479,7 +468,7 @@ static int print_offline(struct cli_ctx *ctx, const struct cli_args *args)
 		goto done;
 	(void)forms_snapshot_time(doc, &taken); /* checked by forms_cache_load */
 	old = forms_age(taken, time(NULL));
-	cli_time_text(str(doc, "snapshot_time"), when, sizeof(when));
+	cli_time_text(cli_str(doc, "snapshot_time"), when, sizeof(when));
 	age_text(old, age, sizeof(age));
 	if (old > max_age) {
 		cli_err(i18n_get(I18N_FORMS_ERR_CACHE_STALE), dept, when, age,
@@ -489,7 +478,7 @@ static int print_offline(struct cli_ctx *ctx, const struct cli_args *args)
 
 	patients = calloc(npatients + 1, sizeof(*patients));
 	if (!patients) {
-		rc = nomem();
+		rc = cli_nomem();
 		goto done;
 	}
 	for (size_t i = 0; i < npatients; i++)
@@ -522,7 +511,7 @@ static int print_offline(struct cli_ctx *ctx, const struct cli_args *args)
 			"file", file, "print_job", job, "pages", (json_int_t)l.res->pages,
 			"first_serial", l.res->serials[0], "last_serial", l.res->serials[l.res->pages - 1],
 			"handwrite", (json_int_t)l.res->n_marks, "offline", 1, "department", dept,
-			"snapshot_time", str(doc, "snapshot_time"), "age_seconds", (json_int_t)old);
+			"snapshot_time", cli_str(doc, "snapshot_time"), "age_seconds", (json_int_t)old);
 
 		if (strcmp(file, "-") != 0)
 			cli_print_json(o);
@@ -580,16 +569,16 @@ int cmd_forms_sync(struct cli_ctx *ctx, const struct cli_args *args)
 	}
 	d = json_object_get(answer, "department");
 	if (ctx->json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "department", str(d, "code"), "file", path,
-			"snapshot_time", str(answer, "snapshot_time"), "patients",
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "department", cli_str(d, "code"), "file", path,
+			"snapshot_time", cli_str(answer, "snapshot_time"), "patients",
 			(json_int_t)json_array_size(json_object_get(answer, "patients")));
 
 		cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf(i18n_get(I18N_FORMS_SYNCED), str(d, "code"),
+		printf(i18n_get(I18N_FORMS_SYNCED), cli_str(d, "code"),
 			json_array_size(json_object_get(answer, "patients")),
-			cli_time_text(str(answer, "snapshot_time"), when, sizeof(when)), path);
+			cli_time_text(cli_str(answer, "snapshot_time"), when, sizeof(when)), path);
 	}
 	free(path);
 	json_decref(answer);

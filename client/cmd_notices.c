@@ -44,17 +44,6 @@ int check_ack(const struct cli_args *args, struct cli_error *err)
 
 /* ---------- helpers ---------- */
 
-static int nomem(void)
-{
-	cli_err("%s", i18n_get(I18N_ERR_NOMEM));
-	return CLI_EXIT_REFUSED;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* The notice's id as text ("12"), or "?"; into buf. */
 static const char *id_text(const json_t *notice, char *buf, size_t size)
 {
@@ -70,8 +59,8 @@ static const char *id_text(const json_t *notice, char *buf, size_t size)
 /* The notice's department by name in the language of the interface, else by code. */
 static const char *dept_text(const json_t *notice)
 {
-	const char *en = str(notice, "department_name_en"), *zh = str(notice, "department_name_zh");
-	const char *code = str(notice, "department");
+	const char *en = cli_str(notice, "department_name_en"), *zh = cli_str(notice, "department_name_zh");
+	const char *code = cli_str(notice, "department");
 
 	if (i18n_current() == I18N_EN && en && *en)
 		return en;
@@ -83,7 +72,7 @@ static const char *dept_text(const json_t *notice)
 /* When it went out; a notice not sent yet (--all) shows when it is due. */
 static const char *sent_text(const json_t *notice, char *buf, size_t size)
 {
-	const char *sent = str(notice, "sent_at"), *due = str(notice, "due_at");
+	const char *sent = cli_str(notice, "sent_at"), *due = cli_str(notice, "due_at");
 	char when[TIME_SIZE];
 
 	if (sent)
@@ -128,17 +117,17 @@ static int print_notices(const json_t *notices)
 	cli_table_add(t, i18n_get(I18N_NOTICE_HEAD_SUBJECT));
 	json_array_foreach(notices, i, n) {
 		char when[TIME_SIZE], subject[SUBJECT_SIZE];
-		const char *step = notice_step_text(str(n, "step"));
+		const char *step = notice_step_text(cli_str(n, "step"));
 
 		if (awaiting)
 			cli_table_add(t, notice_awaits_ack(n) ? "!" : "");
 		cli_table_add(t, id_text(n, id, sizeof(id)));
 		cli_table_add(t, sent_text(n, when, sizeof(when)));
 		cli_table_add(t, dept_text(n));
-		cli_table_add(t, notice_what_text(str(n, "moment"), str(n, "kind")));
-		cli_table_add(t, notice_status_text(str(n, "status")));
+		cli_table_add(t, notice_what_text(cli_str(n, "moment"), cli_str(n, "kind")));
+		cli_table_add(t, notice_status_text(cli_str(n, "status")));
 		cli_table_add(t, step ? step : "-");
-		cli_table_add(t, notice_subject_text(str(n, "subject"),
+		cli_table_add(t, notice_subject_text(cli_str(n, "subject"),
 			json_is_true(json_object_get(n, "drill")), subject, sizeof(subject)));
 	}
 	rc = cli_table_print(stdout, t, "");
@@ -176,7 +165,7 @@ int cmd_notices(struct cli_ctx *ctx, const struct cli_args *args)
 	} else if (json_array_size(notices) == 0) {
 		fputs(i18n_get(I18N_NOTICES_NONE), stdout);
 	} else if (print_notices(notices) != 0) {
-		rc = nomem();
+		rc = cli_nomem();
 	}
 done:
 	json_decref(answer);
@@ -203,7 +192,7 @@ int cmd_ack(struct cli_ctx *ctx, const struct cli_args *args)
 		body = NULL;
 	}
 	if (!body)
-		return nomem();
+		return cli_nomem();
 	rc = cli_call(ctx, "POST", path, body, NULL, &answer);
 	json_decref(body);
 	if (rc != CLI_EXIT_OK)
@@ -219,8 +208,8 @@ int cmd_ack(struct cli_ctx *ctx, const struct cli_args *args)
 		goto done;
 	}
 	printf(i18n_get(I18N_ACK_OK), id_text(notice, id, sizeof(id)), dept_text(notice),
-		str(notice, "acknowledged_by") ? str(notice, "acknowledged_by") : "?",
-		cli_time_text(str(notice, "acknowledged_at"), when, sizeof(when)));
+		cli_str(notice, "acknowledged_by") ? cli_str(notice, "acknowledged_by") : "?",
+		cli_time_text(cli_str(notice, "acknowledged_at"), when, sizeof(when)));
 done:
 	json_decref(answer);
 	return rc;

@@ -146,12 +146,6 @@ int check_problem_report(const struct cli_args *args, struct cli_error *err)
 
 /* ---------- talking to the server ---------- */
 
-static int nomem(void)
-{
-	cli_err("%s", i18n_get(I18N_ERR_NOMEM));
-	return CLI_EXIT_REFUSED;
-}
-
 /* The id argument, already checked by the row's check. */
 static long long outage_id(const struct cli_args *args)
 {
@@ -174,7 +168,7 @@ static int post(struct cli_ctx *ctx, const char *path, json_t *body, json_t **an
 	*answer = NULL;
 	*outage = NULL;
 	if (!body)
-		return nomem();
+		return cli_nomem();
 	rc = cli_call(ctx, "POST", path, body, NULL, answer);
 	json_decref(body);
 	if (rc != CLI_EXIT_OK)
@@ -384,7 +378,7 @@ int cmd_outage_list(struct cli_ctx *ctx, const struct cli_args *args)
 	} else if (json_array_size(outages) == 0) {
 		fputs(i18n_get(all ? I18N_LIST_NONE : I18N_LIST_NONE_OPEN), stdout);
 	} else if (outage_view_list(stdout, outages) != 0) {
-		rc = nomem();
+		rc = cli_nomem();
 	}
 done:
 	json_decref(answer);
@@ -411,7 +405,7 @@ int cmd_outage_show(struct cli_ctx *ctx, const struct cli_args *args)
 	outage_view_block(stdout, outage, true);
 	fputs(i18n_get(I18N_OUTAGE_TIMELINE), stdout);
 	if (outage_view_timeline(stdout, json_object_get(answer, "timeline")) != 0)
-		rc = nomem();
+		rc = cli_nomem();
 done:
 	json_decref(answer);
 	return rc;
@@ -429,7 +423,7 @@ int cmd_problem_report(struct cli_ctx *ctx, const struct cli_args *args)
 	body = with_string(body, "kind", cli_value(args, "kind"));
 	body = with_string(body, "department", cli_value(args, "dept"));
 	if (!body)
-		return nomem();
+		return cli_nomem();
 	rc = cli_call(ctx, "POST", "/api/v1/problems", body, NULL, &answer);
 	json_decref(body);
 	if (rc != CLI_EXIT_OK)
